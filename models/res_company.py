@@ -1,0 +1,21 @@
+from odoo import fields, models
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    def _default_collection_policy(self):
+        return self.env.ref("account_collection.collection_policy_standard", raise_if_not_found=False)
+
+    collection_policy_id = fields.Many2one(
+        "collection.policy",
+        string="Default collection policy",
+        default=lambda self: self._default_collection_policy(),
+        check_company=True,
+        help="Policy of the customers that have none of their own.",
+    )
+    collection_autopilot = fields.Boolean(
+        string="Collections autopilot",
+        default=True,
+        help="Send the reminders of the collection policies every day, without anyone clicking.",
+    )

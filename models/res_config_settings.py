@@ -1,0 +1,12 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    collection_policy_id = fields.Many2one(
+        related="company_id.collection_policy_id",
+        readonly=False,
+        check_company=True,
+    )
+    collection_autopilot = fields.Boolean(related="company_id.collection_autopilot", readonly=False)

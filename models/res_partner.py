@@ -1,0 +1,106 @@
+from odoo import api, fields, models
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    collection_policy_id = fields.Many2one(
+        "collection.policy",
+        string="Collection policy",
+        company_dependent=True,
+        help="Overrides the company's default collection policy for this customer.",
+    )
+    collection_no_auto = fields.Boolean(
+        string="No automatic reminders",
+        company_dependent=True,
+        help="The autopilot never reminds this customer; reminders can still be sent by hand.",
+    )
+    collection_overdue_amount = fields.Monetary(
+        string="Overdue",
+        compute="_compute_collection_amounts",
+        search="_search_collection_overdue_amount",
+        currency_field="collection_currency_id",
+    )
+    collection_due_amount = fields.Monetary(
+        string="Total due",
+        compute="_compute_collection_amounts",
+        currency_field="collection_currency_id",
+    )
+    collection_oldest_due_date = fields.Date(string="Oldest due date", compute="_compute_collection_amounts")
+    collection_days_late = fields.Integer(string="Days late", compute="_compute_collection_amounts")
+    collection_currency_id = fields.Many2one("res.currency", compute="_compute_collection_currency")
+
+    def _compute_collection_currency(self):
+        self.collection_currency_id = self.env.company.currency_id
+
+    def _collection_open_lines_domain(self):
+        """Unpaid receivable lines of posted customer documents in the current company."""
+        return [
+            ("company_id", "=", self.env.company.id),
+            ("account_type", "=", "asset_receivable"),
+            ("parent_state", "=", "posted"),
+            ("reconciled", "=", False),
+            ("amount_residual", "!=", 0),
+        ]
+
+    @api.depends_context("company")
+    def _compute_collection_amounts(self):
+        today = fields.Date.context_today(self)
+        domain = [("partner_id", "in", self.commercial_partner_id.ids), *self._collection_open_lines_domain()]
+        lines = self.env["account.move.line"]
+        due = dict(lines._read_group(domain, ["partner_id"], ["amount_residual:sum"]))
+        overdue = {
+            partner: (amount, oldest)
+            for partner, amount, oldest in lines._read_group(
+                [*domain, ("date_maturity", "<", today)],
+                ["partner_id"],
+                ["amount_residual:sum", "date_maturity:min"],
+            )
+        }
+        for partner in self:
+            commercial = partner.commercial_partner_id
+            amount, oldest = overdue.get(commercial, (0.0, False))
+            partner.collection_due_amount = due.get(commercial, 0.0)
+            partner.collection_overdue_amount = amount
+            partner.collection_oldest_due_date = oldest
+            partner.collection_days_late = (today - oldest).days if oldest else 0
+
+    def _search_collection_overdue_amount(self, operator, value):
+        if operator not in (">", ">=", "<", "<=", "=", "!="):
+            return NotImplemented
+        today = fields.Date.context_today(self)
+        query = self.env["account.move.line"]._search(
+            [*self._collection_open_lines_domain(), ("date_maturity", "<", today)]
+        )
+        overdue = dict(
+            self.env["account.move.line"]._read_group(
+                [("id", "in", query), ("partner_id", "!=", False)],
+                ["partner_id"],
+                ["amount_residual:sum"],
+            )
+        )
+        ops = {
+            ">": lambda a: a > value,
+            ">=": lambda a: a >= value,
+            "<": lambda a: a < value,
+            "<=": lambda a: a <= value,
+            "=": lambda a: a == value,
+            "!=": lambda a: a != value,
+        }
+        matching = [partner.id for partner, amount in overdue.items() if ops[operator](amount)]
+        if ops[operator](0.0):
+            # Customers without any overdue line have 0 overdue and match too.
+            return ["|", ("id", "in", matching), ("id", "not in", [p.id for p in overdue])]
+        return [("id", "in", matching)]
+
+    def action_open_collection_invoices(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("account.action_move_out_invoice_type")
+        action["domain"] = [
+            ("move_type", "in", ("out_invoice", "out_refund")),
+            ("commercial_partner_id", "=", self.commercial_partner_id.id),
+            ("payment_state", "in", ("not_paid", "partial")),
+            ("state", "=", "posted"),
+        ]
+        action["context"] = {"default_move_type": "out_invoice", "create": False}
+        return action
