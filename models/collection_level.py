@@ -48,12 +48,12 @@ class CollectionLevel(models.Model):
     mail_template_id = fields.Many2one(
         "mail.template",
         string="Email template",
-        domain=[("model", "=", "res.partner")],
+        domain=[("model", "=", "collection.communication")],
     )
     sms_template_id = fields.Many2one(
         "sms.template",
         string="SMS template",
-        domain=[("model", "=", "res.partner")],
+        domain=[("model", "=", "collection.communication")],
     )
     attach_invoices = fields.Boolean(
         string="Attach invoice PDFs",

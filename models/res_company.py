@@ -19,3 +19,13 @@ class ResCompany(models.Model):
         default=True,
         help="Send the reminders of the collection policies every day, without anyone clicking.",
     )
+    collection_responsible_id = fields.Many2one(
+        "res.users",
+        string="Default collections responsible",
+        help="Receives the call tasks and alerts of customers without a responsible or salesperson.",
+    )
+    collection_promise_grace_days = fields.Integer(
+        string="Promise grace period",
+        default=3,
+        help="Days after a promised payment date before the promise counts as broken.",
+    )

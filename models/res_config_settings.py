@@ -10,3 +10,9 @@ class ResConfigSettings(models.TransientModel):
         check_company=True,
     )
     collection_autopilot = fields.Boolean(related="company_id.collection_autopilot", readonly=False)
+    collection_responsible_id = fields.Many2one(
+        related="company_id.collection_responsible_id", readonly=False
+    )
+    collection_promise_grace_days = fields.Integer(
+        related="company_id.collection_promise_grace_days", readonly=False
+    )

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 
 class ResPartner(models.Model):
@@ -14,6 +15,15 @@ class ResPartner(models.Model):
         string="No automatic reminders",
         company_dependent=True,
         help="The autopilot never reminds this customer; reminders can still be sent by hand.",
+    )
+    collection_responsible_id = fields.Many2one(
+        "res.users",
+        string="Collections responsible",
+        company_dependent=True,
+        help="Receives the call tasks and alerts; by default the salesperson.",
+    )
+    collection_communication_ids = fields.One2many(
+        "collection.communication", "partner_id", string="Reminders sent", readonly=True
     )
     collection_overdue_amount = fields.Monetary(
         string="Overdue",
@@ -103,4 +113,36 @@ class ResPartner(models.Model):
             ("state", "=", "posted"),
         ]
         action["context"] = {"default_move_type": "out_invoice", "create": False}
+        return action
+
+    def _message_receive_bounce(self, email, partner):
+        # A reminder that bounced did not reach the customer: the history must say so.
+        communications = (
+            self.env["collection.communication"]
+            .sudo()
+            .search(
+                [("partner_id", "in", self.ids), ("email_state", "in", ("queued", "sent"))],
+                order="date desc, id desc",
+            )
+        )
+        for partner_comms in communications.grouped("partner_id").values():
+            partner_comms[:1]._mark_email_failed(self.env._("the email bounced (%(email)s)", email=email))
+        return super()._message_receive_bounce(email, partner)
+
+    def action_collection_send_now(self):
+        """Remind the selected customers now of the highest level their invoices reached."""
+        communications = self.env["collection.autopilot"]._run(
+            self.env.company, partners=self.commercial_partner_id, manual=True
+        )
+        if not communications:
+            raise UserError(
+                self.env._(
+                    "Nothing to send: none of the selected customers has an unpaid invoice that reached a "
+                    "level of its collection policy (paused and excluded invoices are left out)."
+                )
+            )
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account_collection.collection_communication_action"
+        )
+        action["domain"] = [("id", "in", communications.ids)]
         return action

@@ -29,24 +29,62 @@ usd = env.ref("base.USD")
 gbp = env.ref("base.GBP")
 (usd | gbp).active = True
 for currency, rate in ((usd, 1.08), (gbp, 0.85)):
-    env["res.currency.rate"].create({"currency_id": currency.id, "rate": rate, "name": today - timedelta(days=200)})
+    env["res.currency.rate"].create(
+        {"currency_id": currency.id, "rate": rate, "name": today - timedelta(days=200)}
+    )
 
 customers = env["res.partner"].create(
     [
-        {"name": "Bakkerij de Vries", "lang": "nl_NL", "email": "info@devries.example",
-         "phone": "+31 6 1234 5678", "street": "Dorpsstraat 12", "zip": "3500 AA", "city": "Utrecht",
-         "country_id": env.ref("base.nl").id, "is_company": True},
-        {"name": "Müller Maschinenbau GmbH", "lang": "de_DE", "email": "buchhaltung@mueller.example",
-         "street": "Hauptstraße 5", "zip": "80331", "city": "München", "country_id": env.ref("base.de").id,
-         "is_company": True},
-        {"name": "Atelier Dubois SARL", "lang": "fr_FR", "email": "compta@dubois.example",
-         "street": "12 rue de la Paix", "zip": "75002", "city": "Paris", "country_id": env.ref("base.fr").id,
-         "is_company": True},
-        {"name": "Riverside Trading Ltd", "lang": "en_US", "email": "ap@riverside.example",
-         "street": "1 High Street", "zip": "SW1A 1AA", "city": "London", "country_id": env.ref("base.uk").id,
-         "is_company": True},
-        {"name": "Smith & Sons (no email)", "lang": "en_US", "street": "4 Mill Lane", "zip": "10001",
-         "city": "New York", "country_id": env.ref("base.us").id, "is_company": True},
+        {
+            "name": "Bakkerij de Vries",
+            "lang": "nl_NL",
+            "email": "info@devries.example",
+            "phone": "+31 6 1234 5678",
+            "street": "Dorpsstraat 12",
+            "zip": "3500 AA",
+            "city": "Utrecht",
+            "country_id": env.ref("base.nl").id,
+            "is_company": True,
+        },
+        {
+            "name": "Müller Maschinenbau GmbH",
+            "lang": "de_DE",
+            "email": "buchhaltung@mueller.example",
+            "street": "Hauptstraße 5",
+            "zip": "80331",
+            "city": "München",
+            "country_id": env.ref("base.de").id,
+            "is_company": True,
+        },
+        {
+            "name": "Atelier Dubois SARL",
+            "lang": "fr_FR",
+            "email": "compta@dubois.example",
+            "street": "12 rue de la Paix",
+            "zip": "75002",
+            "city": "Paris",
+            "country_id": env.ref("base.fr").id,
+            "is_company": True,
+        },
+        {
+            "name": "Riverside Trading Ltd",
+            "lang": "en_US",
+            "email": "ap@riverside.example",
+            "street": "1 High Street",
+            "zip": "SW1A 1AA",
+            "city": "London",
+            "country_id": env.ref("base.uk").id,
+            "is_company": True,
+        },
+        {
+            "name": "Smith & Sons (no email)",
+            "lang": "en_US",
+            "street": "4 Mill Lane",
+            "zip": "10001",
+            "city": "New York",
+            "country_id": env.ref("base.us").id,
+            "is_company": True,
+        },
     ]
 )
 de_vries, mueller, dubois, riverside, smith = customers
@@ -63,8 +101,9 @@ def invoice(partner, amount, days_ago, due_in, currency=eur):
             "invoice_payment_term_id": False,
             "invoice_date_due": date + timedelta(days=due_in),
             "currency_id": currency.id,
-            "invoice_line_ids": [Command.create({"name": "Consulting services", "quantity": 1,
-                                                 "price_unit": amount})],
+            "invoice_line_ids": [
+                Command.create({"name": "Consulting services", "quantity": 1, "price_unit": amount})
+            ],
         }
     )
     move.action_post()
@@ -85,6 +124,10 @@ invoice(dubois, 980.00, 160, 30)  # long overdue (130 days)
 invoice(riverside, 3100.00, 40, 30, currency=gbp)  # in GBP, 10 days late
 invoice(riverside, 1500.00, 5, 30, currency=gbp)  # not yet due
 invoice(smith, 640.00, 48, 30, currency=usd)  # in USD, 18 days late, customer without email
-riverside.with_company(company).collection_policy_id = env.ref("account_collection.collection_policy_extended")
+riverside.with_company(company).collection_policy_id = env.ref(
+    "account_collection.collection_policy_extended"
+)
 env.cr.commit()
-print(f"demo data: {len(customers)} customers, {env['account.move'].search_count([('move_type', '=', 'out_invoice')])} invoices")
+print(
+    f"demo data: {len(customers)} customers, {env['account.move'].search_count([('move_type', '=', 'out_invoice')])} invoices"
+)

@@ -35,6 +35,8 @@ LOG_LINE = re.compile(
     r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (?P<level>[A-Z]+) (?P<db>\S+) (?P<logger>\S+): (?P<msg>.*)"
 )
 RESULT = re.compile(r"(?P<failed>\d+) failed, (?P<errors>\d+) error\(s\) of (?P<run>\d+) tests")
+# The addon's own models are all named collection.*: a warning naming one is about this addon.
+OWN_MODEL = re.compile(r"\bcollection\.[a-z_.]+")
 SKIPPED = re.compile(r"^skipped (?P<test>\S+) : ")
 # Lines Odoo logs as WARNING on every run, whoever the addon: not about this addon.
 IGNORED_WARNINGS = (re.compile(r"Running as user 'root'"),)
@@ -162,7 +164,7 @@ class Counter:
             if RESULT.search(msg):
                 return
             self.bad_lines.append(line.rstrip())
-        elif level == "WARNING" and (MODULE in logger or MODULE in msg):
+        elif level == "WARNING" and (MODULE in logger or MODULE in msg or OWN_MODEL.search(msg)):
             if any(p.search(line) for p in IGNORED_WARNINGS):
                 return
             if ".tests." in logger:

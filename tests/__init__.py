@@ -1,2 +1,3 @@
 from . import test_install
+from . import test_autopilot
 from . import test_tour
