@@ -126,8 +126,8 @@ def test_instalment_dates_increase_and_stay_anchored(first, count, interval):
     assert all(earlier < later for earlier, later in itertools.pairwise(result))
     for index, day in enumerate(result):
         if interval == "monthly":
-            month_index = first.year * 12 + first.month - 1 + index
-            assert (day.year, day.month) == divmod(month_index, 12)[0], divmod(month_index, 12)[1] + 1
+            year, month = divmod(first.year * 12 + first.month - 1 + index, 12)
+            assert (day.year, day.month) == (year, month + 1)
             month_end = calendar.monthrange(day.year, day.month)[1]
             assert day.day == min(first.day, month_end)
         else:

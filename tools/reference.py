@@ -28,7 +28,7 @@ __all__ = [
 
 MAX_BASE_LENGTH = 21
 
-_BASE_RE = re.compile(r"[0-9A-Z]{1,%d}" % MAX_BASE_LENGTH)
+_BASE_RE = re.compile(rf"[0-9A-Z]{{1,{MAX_BASE_LENGTH}}}")
 _PARTNER_BASE_RE = re.compile(r"(\d+)C(\d+)")
 _COMMUNICATION_BASE_RE = re.compile(r"M(\d+)")
 # A run of space-separated words starting with "RF" and two digits, not glued to a
