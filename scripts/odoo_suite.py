@@ -16,6 +16,7 @@ It never builds or fetches Odoo: it takes the source tree given with ``--odoo``.
 import argparse
 import ast
 import contextlib
+import fcntl
 import hashlib
 import os
 import re
@@ -203,12 +204,15 @@ def main():
 
     depends = manifest(opts.addon)["depends"]
     template = template_name(opts.odoo, depends)
-    if not db_exists(template):
-        build_template(template, opts.odoo, addons_path, data_dir, depends)
+    # Two runs at once (two checkouts, or CI beside a session) must not build it twice.
+    with open(cache / f".{template}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not db_exists(template):
+            build_template(template, opts.odoo, addons_path, data_dir, depends)
     test_db = f"ac_test_{os.getpid()}"
     copy_db(template, test_db, data_dir)
 
-    log_path = cache / "odoo-suite.log"
+    log_path = Path(os.environ.get("ODOO_SUITE_LOG") or cache / "odoo-suite.log")
     counter = Counter()
     started = time.time()
     cmd = odoo_cmd(
