@@ -266,8 +266,14 @@ class CollectionAutopilot(models.AbstractModel):
     @api.model
     def _process_batch(self, company, today, decisions, manual):
         Communication = self.env["collection.communication"]
+        responsibles = self._responsibles(
+            self.env["res.partner"].union(*(decision["partner"] for decision in decisions)), company
+        )
         vals_list = [
-            self._prepare_communication_vals(company, today, decision, manual) for decision in decisions
+            self._prepare_communication_vals(
+                company, today, decision, manual, responsibles[decision["partner"].id]
+            )
+            for decision in decisions
         ]
         communications = Communication.create(vals_list)
         self._ensure_portal_tokens(communications.line_ids.move_id)
@@ -275,22 +281,37 @@ class CollectionAutopilot(models.AbstractModel):
         self._send_sms(communications.filtered("channel_sms"))
         self._create_activities(communications.filtered(lambda comm: comm.channel_call or comm.channel_alert))
         # Move every invoice to the level it reached: one write per level, not per invoice.
-        moves_by_level = defaultdict(lambda: self.env["account.move"])
-        for decision in decisions:
-            for move, level in decision["reached"].items():
-                moves_by_level[level] |= move
-        for level, moves in moves_by_level.items():
-            moves.write(
-                {
-                    "collection_level_id": level.id,
-                    "collection_last_date": today,
-                    "collection_force_next": False,
-                }
-            )
+        self._set_levels(
+            {move: level for decision in decisions for move, level in decision["reached"].items()}, today
+        )
         self.env["res.partner"].browse([comm.partner_id.id for comm in communications])._message_log_batch(
             bodies={comm.partner_id.id: self._chatter_summary(comm) for comm in communications}
         )
         return communications
+
+    @api.model
+    def _set_levels(self, level_of, today):
+        """Record on each invoice the level it reached, in one query.
+
+        These three fields belong to the autopilot and carry no accounting data: going through
+        account.move's write() would run its lock-date and synchronisation checks, which read
+        every line of every invoice, for nothing.
+        """
+        if not level_of:
+            return
+        moves = self.env["account.move"].union(*level_of)
+        fnames = ["collection_level_id", "collection_last_date", "collection_force_next"]
+        moves.flush_recordset(fnames)
+        self.env.cr.execute(
+            SQL(
+                "UPDATE account_move AS move SET collection_level_id = new.level_id, "
+                "collection_last_date = %s, collection_force_next = FALSE "
+                "FROM (VALUES %s) AS new(id, level_id) WHERE move.id = new.id",
+                today,
+                SQL(", ").join(SQL("(%s, %s)", move.id, level.id) for move, level in level_of.items()),
+            )
+        )
+        moves.invalidate_recordset(fnames)
 
     @api.model
     def _ensure_portal_tokens(self, moves):
@@ -308,7 +329,7 @@ class CollectionAutopilot(models.AbstractModel):
             missing.invalidate_recordset(["access_token"])
 
     @api.model
-    def _prepare_communication_vals(self, company, today, decision, manual):
+    def _prepare_communication_vals(self, company, today, decision, manual, responsible):
         partner, level = decision["partner"], decision["level"]
         channels, fallback = self._channels(partner, level)
         overdue = sum(item["amount_residual"] for item in decision["items"] if item["amount_residual"] > 0)
@@ -318,7 +339,7 @@ class CollectionAutopilot(models.AbstractModel):
             "date": today,
             "level_id": level.id,
             "manual": manual,
-            "user_id": self._responsible(partner, company).id,
+            "user_id": responsible.id,
             "channel_email": channels["email"],
             "channel_sms": channels["sms"],
             "channel_letter": channels["letter"],
@@ -389,16 +410,23 @@ class CollectionAutopilot(models.AbstractModel):
 
     @api.model
     def _responsible(self, partner, company):
-        """Who follows up this customer: its collections responsible, its salesperson, or the
-        company's default responsible."""
-        partner = partner.with_company(company)
-        return (
-            partner.collection_responsible_id
-            or partner.user_id
-            or company.collection_responsible_id
+        return self._responsibles(partner, company)[partner.id]
+
+    @api.model
+    def _responsibles(self, partners, company):
+        """Who follows up each customer (by id): its collections responsible, its salesperson,
+        or the company's default responsible."""
+        partners = partners.with_company(company)
+        partners.fetch(["collection_responsible_id", "user_id"])
+        default = (
+            company.collection_responsible_id
             or self.env.ref("base.user_admin", raise_if_not_found=False)
             or self.env.user
         )
+        return {
+            partner.id: partner.collection_responsible_id or partner.user_id or default
+            for partner in partners
+        }
 
     @api.model
     def _chatter_summary(self, comm):
@@ -434,6 +462,14 @@ class CollectionAutopilot(models.AbstractModel):
             return
         default_template = self.env.ref("account_collection.mail_template_collection_reminder")
         mail_vals, ordered = [], []
+        # mail.message computes each reply-to on its own (a few queries per message): do it once.
+        reply_to = {}
+        for company, comms in communications.grouped("company_id").items():
+            reply_to.update(
+                comms.partner_id.with_company(company)
+                .sudo()
+                ._notify_get_reply_to(default=company.email_formatted or self.env.user.email_formatted)
+            )
         for level, comms in communications.grouped("level_id").items():
             template = level.mail_template_id or default_template
             subjects = template._render_field("subject", comms.ids, compute_lang=True)
@@ -452,6 +488,7 @@ class CollectionAutopilot(models.AbstractModel):
                         "message_type": "email_outgoing",
                         "author_id": comm.company_id.partner_id.id,
                         "email_from": comm.company_id.email_formatted or self.env.user.email_formatted,
+                        "reply_to": reply_to.get(comm.partner_id.id),
                         "recipient_ids": [Command.link(comm.partner_id.id)],
                         "attachment_ids": [Command.set(attachments.get(comm, []))],
                         "auto_delete": False,
