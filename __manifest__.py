@@ -23,6 +23,9 @@
         "views/account_move_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
+        "wizards/collection_pause_views.xml",
+        "wizards/collection_call_views.xml",
+        "wizards/collection_preview_views.xml",
         "views/account_collection_menus.xml",
     ],
     "assets": {

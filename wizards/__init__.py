@@ -1,0 +1,3 @@
+from . import collection_pause
+from . import collection_call
+from . import collection_preview
