@@ -7,6 +7,8 @@ from markupsafe import Markup, escape
 from odoo import Command, api, fields, models, modules
 from odoo.tools import SQL, split_every
 
+from odoo.addons.base.models.ir_actions_report import _wkhtml
+
 from ..tools.schedule import days_late
 from .res_partner import PARTNER_PAUSE_REASONS
 
@@ -641,8 +643,12 @@ class CollectionAutopilot(models.AbstractModel):
         missing = invoices.filtered(lambda move: not move.invoice_pdf_report_id)
         if missing:
             report = self.env.ref("account.account_invoices")
-            # One call renders all the missing PDFs; Odoo stores each as the invoice's attachment.
-            self.env["ir.actions.report"].sudo()._render_qweb_pdf(report, res_ids=missing.ids)
+            # One call renders all the missing PDFs and Odoo stores each as the invoice's
+            # attachment; a wkhtmltopdf without patched Qt (Debian's) cannot render several
+            # documents at once, so there it is one call per invoice.
+            batches = [missing] if _wkhtml().is_patched_qt else list(missing)
+            for batch in batches:
+                self.env["ir.actions.report"].sudo()._render_qweb_pdf(report, res_ids=batch.ids)
             missing.invalidate_recordset(["invoice_pdf_report_id"])
         return {
             comm: comm.line_ids.filtered(
@@ -746,45 +752,42 @@ class CollectionAutopilot(models.AbstractModel):
             self.env["res.partner"].union(*(decision["partner"] for decision in decisions)), company
         )
         previews = []
+        savepoint = self.env.cr.savepoint()
         try:
-            with self.env.cr.savepoint():
-                comms = self.env["collection.communication"].create(
-                    [
-                        self._prepare_communication_vals(
-                            company, today, decision, True, responsibles[decision["partner"].id]
-                        )
-                        for decision in decisions
-                    ]
-                )
-                mail_default = self.env.ref("account_collection.mail_template_collection_reminder")
-                sms_default = self.env.ref("account_collection.sms_template_collection_reminder")
-                for level, group in comms.grouped("level_id").items():
-                    mail_template = level.mail_template_id or mail_default
-                    sms_template = level.sms_template_id or sms_default
-                    subjects = mail_template._render_field("subject", group.ids, compute_lang=True)
-                    bodies = mail_template._render_field("body_html", group.ids, compute_lang=True)
-                    texts = sms_template._render_field("body", group.ids, compute_lang=True)
-                    for comm in group:
-                        previews.append(
-                            {
-                                "partner_id": comm.partner_id.id,
-                                "level_id": level.id,
-                                "channels": ", ".join(self._channel_labels(comm)),
-                                "fallback_note": comm.fallback_note,
-                                "amount_overdue": comm.amount_overdue,
-                                "invoice_count": len(
-                                    comm.line_ids.filtered(lambda line: line.amount_residual > 0)
-                                ),
-                                "email_subject": comm.channel_email and subjects[comm.id],
-                                "email_body": comm.channel_email and bodies[comm.id],
-                                "sms_body": comm.channel_sms and texts[comm.id],
-                            }
-                        )
-                raise _PreviewDone
-        except _PreviewDone:
-            pass
+            comms = self.env["collection.communication"].create(
+                [
+                    self._prepare_communication_vals(
+                        company, today, decision, True, responsibles[decision["partner"].id]
+                    )
+                    for decision in decisions
+                ]
+            )
+            mail_default = self.env.ref("account_collection.mail_template_collection_reminder")
+            sms_default = self.env.ref("account_collection.sms_template_collection_reminder")
+            for level, group in comms.grouped("level_id").items():
+                mail_template = level.mail_template_id or mail_default
+                sms_template = level.sms_template_id or sms_default
+                subjects = mail_template._render_field("subject", group.ids, compute_lang=True)
+                bodies = mail_template._render_field("body_html", group.ids, compute_lang=True)
+                texts = sms_template._render_field("body", group.ids, compute_lang=True)
+                for comm in group:
+                    previews.append(
+                        {
+                            "partner_id": comm.partner_id.id,
+                            "level_id": level.id,
+                            "channels": ", ".join(self._channel_labels(comm)),
+                            "fallback_note": comm.fallback_note,
+                            "amount_overdue": comm.amount_overdue,
+                            "invoice_count": len(
+                                comm.line_ids.filtered(lambda line: line.amount_residual > 0)
+                            ),
+                            "email_subject": comm.channel_email and subjects[comm.id],
+                            "email_body": comm.channel_email and bodies[comm.id],
+                            "sms_body": comm.channel_sms and texts[comm.id],
+                        }
+                    )
+        finally:
+            # Nothing of the preview stays: not the communications, not the cache.
+            savepoint.close(rollback=True)
+
         return previews
-
-
-class _PreviewDone(Exception):
-    """Rolls the savepoint of a preview back."""

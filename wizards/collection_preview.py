@@ -40,7 +40,7 @@ class CollectionPreviewLine(models.TransientModel):
 
     preview_id = fields.Many2one("collection.preview", required=True, ondelete="cascade")
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
-    level_id = fields.Many2one("collection.level", string="Level", readonly=True)
+    level_id = fields.Many2one("collection.level", readonly=True)
     channels = fields.Char(readonly=True)
     fallback_note = fields.Text(readonly=True)
     currency_id = fields.Many2one("res.currency", default=lambda self: self.env.company.currency_id)

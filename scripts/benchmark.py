@@ -1,0 +1,63 @@
+"""Driver of scripts/benchmark: a database per size, the addon installed, then
+scripts/benchmark_run.py inside ``odoo-bin shell`` generates the data and measures."""
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+import odoo_suite  # noqa: E402
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--odoo", required=True, type=Path)
+    parser.add_argument("--addon", required=True, type=Path)
+    parser.add_argument("sizes", nargs="+", help="customers:invoices")
+    opts = parser.parse_args()
+    cache = Path(os.environ.get("ACCOUNT_COLLECTION_CACHE", Path.home() / ".cache" / odoo_suite.MODULE))
+    data_dir = cache / "odoo-data"
+    links = Path(tempfile.mkdtemp(prefix="ac-bench-"))
+    (links / odoo_suite.MODULE).symlink_to(opts.addon.resolve(), target_is_directory=True)
+    addons_path = ",".join([str(opts.odoo / "addons"), str(opts.odoo / "odoo" / "addons"), str(links)])
+    depends = odoo_suite.manifest(opts.addon)["depends"]
+    template = odoo_suite.template_name(opts.odoo, depends)
+    if not odoo_suite.db_exists(template):
+        odoo_suite.build_template(template, opts.odoo, addons_path, data_dir, depends)
+    for size in opts.sizes:
+        customers, invoices = (int(part) for part in size.split(":"))
+        db = f"ac_bench_{customers}"
+        odoo_suite.copy_db(template, db, data_dir)
+        try:
+            install = odoo_suite.odoo_cmd(
+                ["-d", db, "-i", odoo_suite.MODULE, "--log-level", "warn"], opts.odoo, addons_path, data_dir
+            )
+            subprocess.run(install, check=True)
+            shell = [
+                sys.executable,
+                str(opts.odoo / "odoo-bin"),
+                "shell",
+                "--addons-path",
+                addons_path,
+                "--data-dir",
+                str(data_dir),
+                "-d",
+                db,
+                "--no-http",
+                "--log-level",
+                "warn",
+            ]
+            env = dict(os.environ, BENCH_CUSTOMERS=str(customers), BENCH_INVOICES=str(invoices))
+            with open(Path(__file__).parent / "benchmark_run.py") as script:
+                subprocess.run(shell, stdin=script, env=env, check=True)
+        finally:
+            if not os.environ.get("KEEP_DB"):
+                odoo_suite.drop_db(db, data_dir)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
