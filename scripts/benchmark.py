@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-import odoo_suite  # noqa: E402
+import odoo_suite
 
 
 def main():

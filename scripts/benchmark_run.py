@@ -64,42 +64,62 @@ def columns(table, skip):
 
 # Invoice i belongs to customer i % N and is due between 5 days ahead and 160 days ago, so
 # that every level (courtesy, 3, 7, 11 days) is reached by some invoices today.
-cr.execute("CREATE TEMP TABLE bench_plan AS SELECT i, (%s::int[])[1 + i %% %s] AS partner_id, "
-           "%s::date - ((i * 7919) %% 166 - 5) AS due FROM generate_series(1, %s) AS i",
-           [partners.ids, customers_count, today, invoices_count])
-move_cols = columns("account_move", {"id", "name", "partner_id", "commercial_partner_id", "invoice_date_due",
-                                     "access_token", "sequence_number"})
-cr.execute(SQL(
-    "INSERT INTO account_move (name, partner_id, commercial_partner_id, invoice_date_due, sequence_number, %s) "
-    "SELECT 'BENCH/' || lpad(p.i::text, 6, '0'), p.partner_id, p.partner_id, p.due, p.i, %s "
-    "FROM bench_plan p, account_move m WHERE m.id = %s",
-    SQL(", ").join(SQL.identifier(c) for c in move_cols),
-    SQL(", ").join(SQL.identifier("m", c) for c in move_cols),
-    model.id,
-))
+cr.execute(
+    "CREATE TEMP TABLE bench_plan AS SELECT i, (%s::int[])[1 + i %% %s] AS partner_id, "
+    "%s::date - ((i * 7919) %% 166 - 5) AS due FROM generate_series(1, %s) AS i",
+    [partners.ids, customers_count, today, invoices_count],
+)
+move_cols = columns(
+    "account_move",
+    {
+        "id",
+        "name",
+        "partner_id",
+        "commercial_partner_id",
+        "invoice_date_due",
+        "access_token",
+        "sequence_number",
+    },
+)
+cr.execute(
+    SQL(
+        "INSERT INTO account_move (name, partner_id, commercial_partner_id, invoice_date_due, sequence_number, %s) "
+        "SELECT 'BENCH/' || lpad(p.i::text, 6, '0'), p.partner_id, p.partner_id, p.due, p.i, %s "
+        "FROM bench_plan p, account_move m WHERE m.id = %s",
+        SQL(", ").join(SQL.identifier(c) for c in move_cols),
+        SQL(", ").join(SQL.identifier("m", c) for c in move_cols),
+        model.id,
+    )
+)
 line_cols = columns("account_move_line", {"id", "move_id", "partner_id", "date_maturity"})
-cr.execute(SQL(
-    "INSERT INTO account_move_line (move_id, partner_id, date_maturity, %s) "
-    "SELECT nm.id, p.partner_id, CASE WHEN l.date_maturity IS NOT NULL THEN p.due END, %s "
-    "FROM bench_plan p JOIN account_move nm ON nm.name = 'BENCH/' || lpad(p.i::text, 6, '0') "
-    "JOIN account_move_line l ON l.move_id = %s",
-    SQL(", ").join(SQL.identifier(c) for c in line_cols),
-    SQL(", ").join(SQL.identifier("l", c) for c in line_cols),
-    model.id,
-))
+cr.execute(
+    SQL(
+        "INSERT INTO account_move_line (move_id, partner_id, date_maturity, %s) "
+        "SELECT nm.id, p.partner_id, CASE WHEN l.date_maturity IS NOT NULL THEN p.due END, %s "
+        "FROM bench_plan p JOIN account_move nm ON nm.name = 'BENCH/' || lpad(p.i::text, 6, '0') "
+        "JOIN account_move_line l ON l.move_id = %s",
+        SQL(", ").join(SQL.identifier(c) for c in line_cols),
+        SQL(", ").join(SQL.identifier("l", c) for c in line_cols),
+        model.id,
+    )
+)
 cr.execute("ANALYZE account_move; ANALYZE account_move_line")
 cr.commit()
 env.invalidate_all()
-print(f"\n=== {customers_count} customers, {invoices_count} open invoices "
-      f"(generated in {time.time() - started:.0f}s)")
+print(
+    f"\n=== {customers_count} customers, {invoices_count} open invoices "
+    f"(generated in {time.time() - started:.0f}s)"
+)
 
 autopilot = env["collection.autopilot"].with_company(company)
 queries = cr.sql_log_count
 started = time.time()
 decisions = autopilot._decide(company, today)
 decide_time = time.time() - started
-print(f"decide: {len(decisions)} customers to remind in {decide_time:.2f}s, "
-      f"{cr.sql_log_count - queries} queries, peak memory {peak_mb():.0f} MB")
+print(
+    f"decide: {len(decisions)} customers to remind in {decide_time:.2f}s, "
+    f"{cr.sql_log_count - queries} queries, peak memory {peak_mb():.0f} MB"
+)
 env.invalidate_all()
 
 queries = cr.sql_log_count
@@ -107,10 +127,12 @@ started = time.time()
 comms = autopilot._run(company, today)
 run_time = time.time() - started
 mails = env["mail.mail"].search_count([("mail_message_id", "in", comms.mail_message_id.ids)])
-print(f"whole run: {len(comms)} communications ({mails} emails queued, "
-      f"{len(comms.filtered('channel_sms'))} SMS, {len(comms.filtered('channel_letter'))} letters to print) "
-      f"in {run_time:.1f}s = {len(comms) / run_time:.0f} customers/s, {cr.sql_log_count - queries} queries, "
-      f"peak memory {peak_mb():.0f} MB")
+print(
+    f"whole run: {len(comms)} communications ({mails} emails queued, "
+    f"{len(comms.filtered('channel_sms'))} SMS, {len(comms.filtered('channel_letter'))} letters to print) "
+    f"in {run_time:.1f}s = {len(comms) / run_time:.0f} customers/s, {cr.sql_log_count - queries} queries, "
+    f"peak memory {peak_mb():.0f} MB"
+)
 cr.rollback()
 env.invalidate_all()
 
@@ -123,8 +145,10 @@ started = time.time()
 comms = autopilot._run(company, today, partners=sample, manual=True)
 with_pdf = time.time() - started
 pdfs = len(comms.line_ids.filtered(lambda line: line.amount_residual > 0).move_id)
-print(f"with invoice PDFs: {len(comms)} customers, {pdfs} PDFs rendered in {with_pdf:.1f}s "
-      f"({with_pdf / max(pdfs, 1):.2f}s per PDF); a second send reuses the stored PDFs:")
+print(
+    f"with invoice PDFs: {len(comms)} customers, {pdfs} PDFs rendered in {with_pdf:.1f}s "
+    f"({with_pdf / max(pdfs, 1):.2f}s per PDF); a second send reuses the stored PDFs:"
+)
 started = time.time()
 autopilot._run(company, today, partners=sample, manual=True)
 print(f"  same customers again: {time.time() - started:.1f}s")
