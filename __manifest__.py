@@ -23,6 +23,10 @@
         "views/account_move_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
+        "wizards/collection_doubtful_views.xml",
+        "wizards/collection_write_off_views.xml",
+        "wizards/collection_recovery_views.xml",
+        "wizards/collection_provision_matrix_views.xml",
         "views/account_collection_menus.xml",
     ],
     "assets": {
