@@ -193,7 +193,7 @@ class CollectionProvisionMatrixLine(models.TransientModel):
     move_id = fields.Many2one("account.move", string="Invoice", required=True)
     partner_id = fields.Many2one(related="move_id.commercial_partner_id", string="Customer")
     currency_id = fields.Many2one(related="move_id.currency_id")
-    company_currency_id = fields.Many2one(related="matrix_id.company_currency_id")
+    company_currency_id = fields.Many2one(related="matrix_id.company_currency_id", string="Company Currency")
     days_late = fields.Integer()
     percentage = fields.Float(string="Provision %", digits=(5, 2))
     residual = fields.Monetary(string="Amount due")
