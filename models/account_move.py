@@ -761,8 +761,14 @@ class AccountMove(models.Model):
                     line.parent_state == "posted" and line.collection_role in ("vat_relief", "vat_recovered")
                 )
             )
-            for relief_rep, rep_lines in relief_lines.grouped("tax_repartition_line_id").items():
-                repartition = self._collection_twin_repartition(relief_rep)
+            # Relief lines carry the refund repartition, recoveries the invoice one: pair them.
+            by_repartition = defaultdict(lambda: self.env["account.move.line"])
+            for line in relief_lines:
+                rep = line.tax_repartition_line_id
+                by_repartition[
+                    rep if rep.document_type == "invoice" else self._collection_twin_repartition(rep)
+                ] |= line
+            for repartition, rep_lines in by_repartition.items():
                 relieved = sum(
                     rep_lines.filtered(lambda line: line.collection_role == "vat_relief").mapped(
                         "amount_currency"
