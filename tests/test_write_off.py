@@ -236,3 +236,16 @@ class TestWriteOff(CollectionEntriesCommon):
             self._write_off(invoice, "2026-04-02")
         with self.assertRaisesRegex(UserError, "already written off"):
             self._mark_doubtful(invoice, "2026-04-02")
+
+    def test_write_off_is_not_collected(self):
+        """A promise on an invoice that was written off is not kept: no money came in."""
+        invoice = self._taxed_invoice()
+        promise = self.env["collection.promise"].create(
+            {"partner_id": self.customer.id, "move_ids": [(6, 0, invoice.ids)], "date": "2026-04-15"}
+        )
+        self._write_off(invoice, "2026-04-01")
+        self.assertEqual(invoice.payment_state, "paid", "Odoo sees the receivable closed")
+        self.assertFalse(promise._is_kept())
+        with freeze_time("2026-05-01"):
+            self.env["collection.autopilot"]._update_promises(self.company, fields.Date.to_date("2026-05-01"))
+        self.assertEqual(promise.state, "broken")
