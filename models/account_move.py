@@ -250,11 +250,15 @@ class AccountMove(models.Model):
 
     @api.model
     def _collection_check_accountant(self):
-        if not self.env.user.has_group("account.group_account_user"):
+        # Accounting administrators do not get "Show Full Accounting Features" in Community.
+        user = self.env.user
+        if not (
+            user.has_group("account.group_account_user") or user.has_group("account.group_account_manager")
+        ):
             raise AccessError(
                 self.env._(
-                    "Only accountants (Show Full Accounting Features) may post doubtful-debt provisions, "
-                    "write-offs and recoveries."
+                    "Only accountants (Show Full Accounting Features) and accounting administrators may "
+                    "post doubtful-debt provisions, write-offs and recoveries."
                 )
             )
 

@@ -2,7 +2,7 @@ from freezegun import freeze_time
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import CollectionCommon
 
@@ -56,6 +56,14 @@ class CollectionEntriesCommon(CollectionCommon):
         cls.allowance = cls.company.collection_allowance_account_id
         cls.bad_debt = cls.company.collection_bad_debt_account_id
         cls.recovery = cls.company.collection_recovery_account_id
+        # Accounting administrators lack "Show Full Accounting Features" in Community: allowed too.
+        cls.account_admin = new_test_user(
+            cls.env,
+            login="collection_account_admin",
+            groups="account.group_account_manager",
+            company_id=cls.company.id,
+            company_ids=[Command.set(cls.company.ids)],
+        )
         cls.eur = cls.setup_other_currency("EUR", rates=[("2025-01-01", 2.0), ("2026-03-01", 2.5)])
 
     @classmethod

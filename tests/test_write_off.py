@@ -230,7 +230,8 @@ class TestWriteOff(CollectionEntriesCommon):
         self.assertFalse(self._collection_entries(), "nothing was posted")
         self._assert_balances({self.receivable: 1210.0, self.bad_debt: 0.0})
 
-        self._write_off(invoice, "2026-04-01", user=self.accountant)
+        self.assertFalse(self.account_admin.has_group("account.group_account_user"))
+        self._write_off(invoice, "2026-04-01", user=self.account_admin)
         self.assertEqual(invoice.collection_status, "written_off")
         with self.assertRaisesRegex(UserError, "already written off"):
             self._write_off(invoice, "2026-04-02")
