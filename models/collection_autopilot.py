@@ -1,5 +1,6 @@
 import logging
 from collections import defaultdict
+from datetime import timedelta
 
 from markupsafe import Markup, escape
 
@@ -7,6 +8,7 @@ from odoo import Command, api, fields, models, modules
 from odoo.tools import SQL, split_every
 
 from ..tools.schedule import days_late
+from .res_partner import PARTNER_PAUSE_REASONS
 
 _logger = logging.getLogger(__name__)
 
@@ -59,6 +61,7 @@ class CollectionAutopilot(models.AbstractModel):
             communications |= self._process_batch_isolated(company, today, batch, manual)
             if commit:
                 self.env.cr.commit()  # pylint: disable=invalid-commit
+        self._refresh_status(company, today, partners=partners)
         return communications
 
     # ------------------------------------------------------------------------------------------
@@ -106,7 +109,7 @@ class CollectionAutopilot(models.AbstractModel):
         customers = (
             self.env["res.partner"].browse({partner.id for partner, *_rest in rows}).with_company(company)
         )
-        customers.fetch(["collection_policy_id", "collection_no_auto", "name"])
+        customers.fetch(["collection_policy_id", "collection_no_auto", "collection_pause_until", "name"])
         policy_of = {
             partner: partner.collection_policy_id or company.collection_policy_id for partner in customers
         }
@@ -135,7 +138,7 @@ class CollectionAutopilot(models.AbstractModel):
             partner = partner.with_company(company)
             policy = policy_of.get(partner)
             levels = levels_of.get(policy)
-            if not levels or (partner.collection_no_auto and not manual):
+            if not levels or (not manual and (partner.collection_no_auto or self._paused(partner, today))):
                 continue
             reached = {}
             needed = {}
@@ -171,6 +174,115 @@ class CollectionAutopilot(models.AbstractModel):
                 {"partner": partner, "level": driving, "items": shown, "reached": needed or reached}
             )
         return decisions
+
+    @api.model
+    def _paused(self, partner, today):
+        return bool(partner.collection_pause_until and partner.collection_pause_until >= today)
+
+    @api.model
+    def _refresh_status(self, company, today=None, partners=None):
+        """Refresh the cockpit columns of the customers (all, or `partners`) of `company`:
+        level reached, next level and date, and why reminders wait. A few grouped queries,
+        whatever the number of invoices."""
+        today = today or fields.Date.context_today(self)
+        # The snapshot belongs to the system: whoever triggers the refresh (a clerk logging a
+        # promise) may not edit customers, yet their cockpit columns must follow.
+        Partner = self.env["res.partner"].sudo().with_company(company)
+        rows = self._open_items(company, partners)
+        moves = self.env["account.move"].browse({move.id for _partner, move, *_rest in rows})
+        moves.fetch(["move_type", "collection_level_id", "collection_force_next"])
+        customers = Partner.browse({partner.id for partner, *_rest in rows})
+        customers.fetch(
+            [
+                "collection_policy_id",
+                "collection_no_auto",
+                "collection_pause_until",
+                "collection_level_id",
+                "collection_next_level_id",
+                "collection_next_date",
+                "collection_pause_reason",
+            ]
+        )
+        levels_of = {}
+        status = {}
+        for partner, move, _currency, date_due, residual, _residual_currency in rows:
+            partner = partner.with_company(company)
+            if move.move_type != "out_invoice" or residual <= 0:
+                continue
+            policy = partner.collection_policy_id or company.collection_policy_id
+            if policy not in levels_of:
+                levels_of[policy] = policy.level_ids.sorted(lambda level: (level.offset_days, level.id))
+            levels = levels_of[policy]
+            values = status.setdefault(partner.id, {"level": levels.browse(), "next": None, "reasons": set()})
+            current = move.collection_level_id
+            if current and (not values["level"] or current.offset_days > values["level"].offset_days):
+                values["level"] = current
+            reason = move.collection_pause_reason
+            if reason:
+                values["reasons"].add(reason)
+                continue
+            following = levels.filtered(
+                lambda level, current=current: not current or level.offset_days > current.offset_days
+            )[:1]
+            if not following or not date_due:
+                continue
+            when = (
+                today
+                if move.collection_force_next
+                else max(date_due + timedelta(following.offset_days), today)
+            )
+            if not values["next"] or when < values["next"][0]:
+                values["next"] = (when, following)
+        # The pause reason depends on the day: do not leave it in the cache for later readers.
+        moves.invalidate_recordset(["collection_pause_reason", "collection_paused_until"])
+        order = [reason for reason, _label in PARTNER_PAUSE_REASONS]
+        groups = defaultdict(list)
+        for partner in customers:
+            values = status.get(partner.id)
+            if not values:
+                continue
+            reasons = values["reasons"]
+            nxt = values["next"]
+            if self._paused(partner, today):
+                reasons.add("manual")
+                nxt = nxt and (max(nxt[0], partner.collection_pause_until + timedelta(1)), nxt[1])
+            if partner.collection_no_auto:
+                nxt = None
+            key = (
+                values["level"].id,
+                nxt[1].id if nxt else False,
+                nxt[0] if nxt else False,
+                min(reasons, key=order.index) if reasons else False,
+            )
+            current = (
+                partner.collection_level_id.id,
+                partner.collection_next_level_id.id,
+                partner.collection_next_date,
+                partner.collection_pause_reason,
+            )
+            if key != current:
+                groups[key].append(partner.id)
+        stale_domain = [
+            "|",
+            "|",
+            ("collection_level_id", "!=", False),
+            ("collection_next_date", "!=", False),
+            ("collection_pause_reason", "!=", False),
+        ]
+        if partners is not None:
+            stale_domain.append(("id", "in", partners.commercial_partner_id.ids))
+        stale = Partner.search(stale_domain) - Partner.browse(status)
+        if stale:
+            groups[(False, False, False, False)] += stale.ids
+        for (level_id, next_level_id, next_date, reason), ids in groups.items():
+            Partner.browse(ids).write(
+                {
+                    "collection_level_id": level_id,
+                    "collection_next_level_id": next_level_id,
+                    "collection_next_date": next_date,
+                    "collection_pause_reason": reason,
+                }
+            )
 
     @api.model
     def _level_for(self, levels, days):
@@ -266,8 +378,14 @@ class CollectionAutopilot(models.AbstractModel):
     @api.model
     def _process_batch(self, company, today, decisions, manual):
         Communication = self.env["collection.communication"]
+        responsibles = self._responsibles(
+            self.env["res.partner"].union(*(decision["partner"] for decision in decisions)), company
+        )
         vals_list = [
-            self._prepare_communication_vals(company, today, decision, manual) for decision in decisions
+            self._prepare_communication_vals(
+                company, today, decision, manual, responsibles[decision["partner"].id]
+            )
+            for decision in decisions
         ]
         communications = Communication.create(vals_list)
         self._ensure_portal_tokens(communications.line_ids.move_id)
@@ -275,22 +393,37 @@ class CollectionAutopilot(models.AbstractModel):
         self._send_sms(communications.filtered("channel_sms"))
         self._create_activities(communications.filtered(lambda comm: comm.channel_call or comm.channel_alert))
         # Move every invoice to the level it reached: one write per level, not per invoice.
-        moves_by_level = defaultdict(lambda: self.env["account.move"])
-        for decision in decisions:
-            for move, level in decision["reached"].items():
-                moves_by_level[level] |= move
-        for level, moves in moves_by_level.items():
-            moves.write(
-                {
-                    "collection_level_id": level.id,
-                    "collection_last_date": today,
-                    "collection_force_next": False,
-                }
-            )
+        self._set_levels(
+            {move: level for decision in decisions for move, level in decision["reached"].items()}, today
+        )
         self.env["res.partner"].browse([comm.partner_id.id for comm in communications])._message_log_batch(
             bodies={comm.partner_id.id: self._chatter_summary(comm) for comm in communications}
         )
         return communications
+
+    @api.model
+    def _set_levels(self, level_of, today):
+        """Record on each invoice the level it reached, in one query.
+
+        These three fields belong to the autopilot and carry no accounting data: going through
+        account.move's write() would run its lock-date and synchronisation checks, which read
+        every line of every invoice, for nothing.
+        """
+        if not level_of:
+            return
+        moves = self.env["account.move"].union(*level_of)
+        fnames = ["collection_level_id", "collection_last_date", "collection_force_next"]
+        moves.flush_recordset(fnames)
+        self.env.cr.execute(
+            SQL(
+                "UPDATE account_move AS move SET collection_level_id = new.level_id, "
+                "collection_last_date = %s, collection_force_next = FALSE "
+                "FROM (VALUES %s) AS new(id, level_id) WHERE move.id = new.id",
+                today,
+                SQL(", ").join(SQL("(%s, %s)", move.id, level.id) for move, level in level_of.items()),
+            )
+        )
+        moves.invalidate_recordset(fnames)
 
     @api.model
     def _ensure_portal_tokens(self, moves):
@@ -308,7 +441,7 @@ class CollectionAutopilot(models.AbstractModel):
             missing.invalidate_recordset(["access_token"])
 
     @api.model
-    def _prepare_communication_vals(self, company, today, decision, manual):
+    def _prepare_communication_vals(self, company, today, decision, manual, responsible):
         partner, level = decision["partner"], decision["level"]
         channels, fallback = self._channels(partner, level)
         overdue = sum(item["amount_residual"] for item in decision["items"] if item["amount_residual"] > 0)
@@ -318,7 +451,7 @@ class CollectionAutopilot(models.AbstractModel):
             "date": today,
             "level_id": level.id,
             "manual": manual,
-            "user_id": self._responsible(partner, company).id,
+            "user_id": responsible.id,
             "channel_email": channels["email"],
             "channel_sms": channels["sms"],
             "channel_letter": channels["letter"],
@@ -389,20 +522,27 @@ class CollectionAutopilot(models.AbstractModel):
 
     @api.model
     def _responsible(self, partner, company):
-        """Who follows up this customer: its collections responsible, its salesperson, or the
-        company's default responsible."""
-        partner = partner.with_company(company)
-        return (
-            partner.collection_responsible_id
-            or partner.user_id
-            or company.collection_responsible_id
+        return self._responsibles(partner, company)[partner.id]
+
+    @api.model
+    def _responsibles(self, partners, company):
+        """Who follows up each customer (by id): its collections responsible, its salesperson,
+        or the company's default responsible."""
+        partners = partners.with_company(company)
+        partners.fetch(["collection_responsible_id", "user_id"])
+        default = (
+            company.collection_responsible_id
             or self.env.ref("base.user_admin", raise_if_not_found=False)
             or self.env.user
         )
+        return {
+            partner.id: partner.collection_responsible_id or partner.user_id or default
+            for partner in partners
+        }
 
     @api.model
-    def _chatter_summary(self, comm):
-        channels = [
+    def _channel_labels(self, comm):
+        return [
             label
             for flag, label in (
                 (comm.channel_email, self.env._("email")),
@@ -413,6 +553,10 @@ class CollectionAutopilot(models.AbstractModel):
             )
             if flag
         ]
+
+    @api.model
+    def _chatter_summary(self, comm):
+        channels = self._channel_labels(comm)
         body = Markup("<p>%s</p>") % self.env._(
             "Collections: %(level)s (%(channels)s) for %(invoices)s.",
             level=comm.level_id.name,
@@ -434,6 +578,14 @@ class CollectionAutopilot(models.AbstractModel):
             return
         default_template = self.env.ref("account_collection.mail_template_collection_reminder")
         mail_vals, ordered = [], []
+        # mail.message computes each reply-to on its own (a few queries per message): do it once.
+        reply_to = {}
+        for company, comms in communications.grouped("company_id").items():
+            reply_to.update(
+                comms.partner_id.with_company(company)
+                .sudo()
+                ._notify_get_reply_to(default=company.email_formatted or self.env.user.email_formatted)
+            )
         for level, comms in communications.grouped("level_id").items():
             template = level.mail_template_id or default_template
             subjects = template._render_field("subject", comms.ids, compute_lang=True)
@@ -452,6 +604,7 @@ class CollectionAutopilot(models.AbstractModel):
                         "message_type": "email_outgoing",
                         "author_id": comm.company_id.partner_id.id,
                         "email_from": comm.company_id.email_formatted or self.env.user.email_formatted,
+                        "reply_to": reply_to.get(comm.partner_id.id),
                         "recipient_ids": [Command.link(comm.partner_id.id)],
                         "attachment_ids": [Command.set(attachments.get(comm, []))],
                         "auto_delete": False,
@@ -572,3 +725,66 @@ class CollectionAutopilot(models.AbstractModel):
             if line.amount_residual > 0
         )
         return Markup("<ul>%s</ul>") % rows
+
+    # ------------------------------------------------------------------------------------------
+    # Preview
+    # ------------------------------------------------------------------------------------------
+
+    @api.model
+    def _preview(self, company, partners):
+        """What "Send now" would send to `partners`, without sending or recording anything.
+
+        The communications are created and rendered exactly as for real, inside a savepoint that
+        is then rolled back: the preview cannot drift from what is sent.
+        """
+        self = self.with_company(company)
+        today = fields.Date.context_today(self)
+        decisions = self._decide(company, today, partners=partners, manual=True)
+        if not decisions:
+            return []
+        responsibles = self._responsibles(
+            self.env["res.partner"].union(*(decision["partner"] for decision in decisions)), company
+        )
+        previews = []
+        try:
+            with self.env.cr.savepoint():
+                comms = self.env["collection.communication"].create(
+                    [
+                        self._prepare_communication_vals(
+                            company, today, decision, True, responsibles[decision["partner"].id]
+                        )
+                        for decision in decisions
+                    ]
+                )
+                mail_default = self.env.ref("account_collection.mail_template_collection_reminder")
+                sms_default = self.env.ref("account_collection.sms_template_collection_reminder")
+                for level, group in comms.grouped("level_id").items():
+                    mail_template = level.mail_template_id or mail_default
+                    sms_template = level.sms_template_id or sms_default
+                    subjects = mail_template._render_field("subject", group.ids, compute_lang=True)
+                    bodies = mail_template._render_field("body_html", group.ids, compute_lang=True)
+                    texts = sms_template._render_field("body", group.ids, compute_lang=True)
+                    for comm in group:
+                        previews.append(
+                            {
+                                "partner_id": comm.partner_id.id,
+                                "level_id": level.id,
+                                "channels": ", ".join(self._channel_labels(comm)),
+                                "fallback_note": comm.fallback_note,
+                                "amount_overdue": comm.amount_overdue,
+                                "invoice_count": len(
+                                    comm.line_ids.filtered(lambda line: line.amount_residual > 0)
+                                ),
+                                "email_subject": comm.channel_email and subjects[comm.id],
+                                "email_body": comm.channel_email and bodies[comm.id],
+                                "sms_body": comm.channel_sms and texts[comm.id],
+                            }
+                        )
+                raise _PreviewDone
+        except _PreviewDone:
+            pass
+        return previews
+
+
+class _PreviewDone(Exception):
+    """Rolls the savepoint of a preview back."""

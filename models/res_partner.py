@@ -1,5 +1,9 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
+
+from .account_move import PAUSE_REASONS
+
+PARTNER_PAUSE_REASONS = [*PAUSE_REASONS, ("manual", "Paused by hand")]
 
 
 class ResPartner(models.Model):
@@ -21,6 +25,36 @@ class ResPartner(models.Model):
         string="Collections responsible",
         company_dependent=True,
         help="Receives the call tasks and alerts; by default the salesperson.",
+    )
+    collection_pause_until = fields.Date(
+        string="Reminders paused until",
+        company_dependent=True,
+        copy=False,
+        help="Paused by hand: the autopilot leaves this customer alone until this date included.",
+    )
+    collection_pause_note = fields.Char(string="Pause reason", company_dependent=True, copy=False)
+    # A snapshot the autopilot refreshes on every run (and after each call, promise or dispute),
+    # so that the cockpit can filter, sort and group on it without recomputing every customer.
+    collection_level_id = fields.Many2one(
+        "collection.level", string="Level reached", company_dependent=True, readonly=True, copy=False
+    )
+    collection_next_level_id = fields.Many2one(
+        "collection.level", string="Next level", company_dependent=True, readonly=True, copy=False
+    )
+    collection_next_date = fields.Date(
+        string="Next action",
+        company_dependent=True,
+        readonly=True,
+        copy=False,
+        help="When the autopilot sends the next reminder (empty: nothing planned).",
+    )
+    collection_pause_reason = fields.Selection(
+        PARTNER_PAUSE_REASONS,
+        string="Paused",
+        company_dependent=True,
+        readonly=True,
+        copy=False,
+        help="Why the reminders of some overdue invoices of this customer wait.",
     )
     collection_communication_ids = fields.One2many(
         "collection.communication", "partner_id", string="Reminders sent", readonly=True
@@ -128,6 +162,41 @@ class ResPartner(models.Model):
         for partner_comms in communications.grouped("partner_id").values():
             partner_comms[:1]._mark_email_failed(self.env._("the email bounced (%(email)s)", email=email))
         return super()._message_receive_bounce(email, partner)
+
+    def _collection_refresh_status(self):
+        """Bring the cockpit columns of these customers up to date in the current company."""
+        self.env["collection.autopilot"]._refresh_status(
+            self.env.company, partners=self.commercial_partner_id
+        )
+
+    def action_collection_resume(self):
+        if not self.env.user.has_group("account_collection.group_collection_user"):
+            raise AccessError(self.env._("Only collection users can resume reminders."))
+        # Collections data on the customer: clerks set it without the right to edit the customer.
+        partners = self.commercial_partner_id.with_company(self.env.company).sudo()
+        partners.write({"collection_pause_until": False, "collection_pause_note": False})
+        partners._message_log_batch(
+            bodies={partner.id: self.env._("Collection reminders resumed.") for partner in partners},
+            author_id=self.env.user.partner_id.id,
+        )
+        self._collection_refresh_status()
+        return True
+
+    def action_collection_pause(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id("account_collection.collection_pause_action")
+        action["context"] = {"active_model": "res.partner", "active_ids": self.ids}
+        return action
+
+    def action_collection_log_call(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("account_collection.collection_call_action")
+        action["context"] = {"active_model": "res.partner", "active_ids": self.ids, "active_id": self.id}
+        return action
+
+    def action_collection_preview(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id("account_collection.collection_preview_action")
+        action["context"] = {"active_model": "res.partner", "active_ids": self.ids}
+        return action
 
     def action_collection_send_now(self):
         """Remind the selected customers now of the highest level their invoices reached."""

@@ -1,0 +1,162 @@
+from markupsafe import Markup, escape
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from ..models.collection_dispute import DISPUTE_REASONS
+
+OUTCOMES = [
+    ("promise", "Promise to pay"),
+    ("dispute", "Dispute"),
+    ("no_answer", "No answer"),
+    ("talked", "Talked, no commitment"),
+]
+
+
+class CollectionCall(models.TransientModel):
+    """Log a collections call and what came out of it: a promise, a dispute or nothing."""
+
+    _name = "collection.call"
+    _description = "Log a Collections Call"
+    _check_company_auto = True
+
+    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
+    partner_id = fields.Many2one("res.partner", string="Customer", required=True)
+    move_ids = fields.Many2many(
+        "account.move",
+        string="Invoices",
+        check_company=True,
+        domain="[('move_type', '=', 'out_invoice'), ('state', '=', 'posted'), "
+        "('payment_state', 'in', ('not_paid', 'partial')), ('commercial_partner_id', '=', partner_id)]",
+        help="The invoices the call was about: a promise or dispute covers them.",
+    )
+    outcome = fields.Selection(OUTCOMES, required=True, default="promise")
+    promise_date = fields.Date(string="Promised date")
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    promise_amount = fields.Monetary(string="Promised amount")
+    dispute_reason = fields.Selection(DISPUTE_REASONS, default="other")
+    note = fields.Text(string="Summary")
+    next_call_date = fields.Date(string="Call again on")
+
+    @api.model
+    def default_get(self, fields_list):
+        values = super().default_get(fields_list)
+        if self.env.context.get("active_model") != "res.partner" or not self.env.context.get("active_ids"):
+            raise UserError(self.env._("Open the customer you called first, then log the call from there."))
+        partner = self.env["res.partner"].browse(self.env.context["active_ids"][:1]).commercial_partner_id
+        today = fields.Date.context_today(self)
+        overdue = self.env["account.move"].search(
+            [
+                ("company_id", "=", self.env.company.id),
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("payment_state", "in", ("not_paid", "partial")),
+                ("commercial_partner_id", "=", partner.id),
+                ("invoice_date_due", "<", today),
+            ]
+        )
+        values.update(
+            partner_id=partner.id,
+            move_ids=[Command.set(overdue.ids)],
+            promise_amount=sum(overdue.mapped("amount_residual_signed")),
+        )
+        return values
+
+    @api.onchange("move_ids")
+    def _onchange_move_ids(self):
+        self.promise_amount = sum(self.move_ids.mapped("amount_residual_signed"))
+
+    def _check_outcome(self):
+        today = fields.Date.context_today(self)
+        if self.outcome in ("promise", "dispute") and not self.move_ids:
+            raise ValidationError(self.env._("Select the invoices the promise or dispute is about."))
+        if self.outcome == "promise":
+            if not self.promise_date:
+                raise ValidationError(self.env._("Enter the date the customer promised to pay by."))
+            if self.promise_date < today:
+                raise ValidationError(self.env._("The promised date cannot be in the past."))
+            if self.promise_amount <= 0:
+                raise ValidationError(self.env._("Enter the amount the customer promised to pay."))
+        if self.next_call_date and self.next_call_date < today:
+            raise ValidationError(self.env._("The next call cannot be planned in the past."))
+
+    def action_confirm(self):
+        self.ensure_one()
+        self._check_outcome()
+        partner = self.partner_id
+        outcome_label = dict(self._fields["outcome"]._description_selection(self.env))[self.outcome]
+        result = {"type": "ir.actions.act_window_close"}
+        if self.outcome == "promise":
+            promise = self.env["collection.promise"].create(
+                {
+                    "company_id": self.company_id.id,
+                    "partner_id": partner.id,
+                    "move_ids": [Command.set(self.move_ids.ids)],
+                    "date": self.promise_date,
+                    "amount": self.promise_amount,
+                    "note": self.note,
+                }
+            )
+            detail = self.env._(
+                "%(amount)s by %(date)s",
+                amount=self.currency_id.format(self.promise_amount),
+                date=self.promise_date,
+            )
+            record = promise
+        elif self.outcome == "dispute":
+            record = self.env["collection.dispute"].create(
+                {
+                    "company_id": self.company_id.id,
+                    "partner_id": partner.id,
+                    "move_ids": [Command.set(self.move_ids.ids)],
+                    "reason": self.dispute_reason,
+                    "note": self.note,
+                }
+            )
+            detail = dict(self._fields["dispute_reason"]._description_selection(self.env))[
+                self.dispute_reason
+            ]
+        else:
+            record = None
+            detail = ""
+        body = Markup("<p><b>%s</b> %s</p>") % (
+            self.env._("Collections call: %(outcome)s", outcome=outcome_label),
+            detail,
+        )
+        if self.move_ids:
+            body += Markup("<p>%s</p>") % ", ".join(self.move_ids.mapped("name"))
+        if self.note:
+            body += Markup("<p>%s</p>") % self.note
+        # The call closes the call tasks the autopilot planned for this customer.
+        calls = self.env["mail.activity"].search(
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "=", partner.id),
+                ("activity_type_id", "=", self.env.ref("mail.mail_activity_data_call").id),
+            ]
+        )
+        if calls:
+            calls.action_feedback(feedback=escape(f"{outcome_label} {detail}".strip()))
+        # Clerks may not edit customers, yet their calls belong in the customer's chatter.
+        partner.sudo().message_post(
+            body=body,
+            message_type="comment",
+            subtype_xmlid="mail.mt_note",
+            author_id=self.env.user.partner_id.id,
+        )
+        if self.next_call_date:
+            partner.sudo().activity_schedule(
+                "mail.mail_activity_data_call",
+                date_deadline=self.next_call_date,
+                summary=self.env._("Collections: call again"),
+                user_id=self.env["collection.autopilot"]._responsible(partner, self.company_id).id,
+            )
+        partner._collection_refresh_status()
+        if record:
+            xmlid = {
+                "collection.promise": "account_collection.collection_promise_action",
+                "collection.dispute": "account_collection.collection_dispute_action",
+            }[record._name]
+            result = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
+            result.update(res_id=record.id, view_mode="form", views=[(False, "form")])
+        return result

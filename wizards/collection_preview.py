@@ -1,0 +1,51 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+
+class CollectionPreview(models.TransientModel):
+    """What "Send reminder now" would send to the selected customers."""
+
+    _name = "collection.preview"
+    _description = "Preview Collection Reminders"
+
+    partner_ids = fields.Many2many("res.partner", string="Customers", required=True)
+    line_ids = fields.One2many("collection.preview.line", "preview_id", string="Reminders")
+
+    @api.model
+    def default_get(self, fields_list):
+        values = super().default_get(fields_list)
+        if self.env.context.get("active_model") != "res.partner" or not self.env.context.get("active_ids"):
+            raise UserError(self.env._("Select the customers to preview in the Collections list first."))
+        partners = self.env["res.partner"].browse(self.env.context["active_ids"]).commercial_partner_id
+        previews = self.env["collection.autopilot"]._preview(self.env.company, partners)
+        if not previews:
+            raise UserError(
+                self.env._(
+                    "Nothing to send: none of the selected customers has an unpaid invoice that reached a "
+                    "level of its collection policy (paused and excluded invoices are left out)."
+                )
+            )
+        values["partner_ids"] = [fields.Command.set(partners.ids)]
+        values["line_ids"] = [fields.Command.create(preview) for preview in previews]
+        return values
+
+    def action_send(self):
+        self.ensure_one()
+        return self.line_ids.partner_id.action_collection_send_now()
+
+
+class CollectionPreviewLine(models.TransientModel):
+    _name = "collection.preview.line"
+    _description = "Preview of one Collection Reminder"
+
+    preview_id = fields.Many2one("collection.preview", required=True, ondelete="cascade")
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    level_id = fields.Many2one("collection.level", string="Level", readonly=True)
+    channels = fields.Char(readonly=True)
+    fallback_note = fields.Text(readonly=True)
+    currency_id = fields.Many2one("res.currency", default=lambda self: self.env.company.currency_id)
+    amount_overdue = fields.Monetary(string="Overdue", readonly=True)
+    invoice_count = fields.Integer(string="Invoices", readonly=True)
+    email_subject = fields.Char(readonly=True)
+    email_body = fields.Html(readonly=True, sanitize=False)
+    sms_body = fields.Text(string="SMS", readonly=True)
