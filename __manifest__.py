@@ -26,6 +26,10 @@
         "wizards/collection_pause_views.xml",
         "wizards/collection_call_views.xml",
         "wizards/collection_preview_views.xml",
+        "wizards/collection_doubtful_views.xml",
+        "wizards/collection_write_off_views.xml",
+        "wizards/collection_recovery_views.xml",
+        "wizards/collection_provision_matrix_views.xml",
         "views/account_collection_menus.xml",
     ],
     "assets": {

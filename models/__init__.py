@@ -5,6 +5,8 @@ from . import collection_promise
 from . import collection_dispute
 from . import collection_autopilot
 from . import account_move
+from . import account_move_line
+from . import account_chart_template
 from . import mail_mail
 from . import sms_sms
 from . import res_company

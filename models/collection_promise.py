@@ -58,7 +58,12 @@ class CollectionPromise(models.Model):
 
     def _is_kept(self):
         self.ensure_one()
-        unpaid = self.move_ids.filtered(lambda move: move.payment_state in ("not_paid", "partial"))
+        # A write-off closes the invoice without money coming in: the promise was not kept.
+        unpaid = self.move_ids.filtered(
+            lambda move: (
+                move.payment_state in ("not_paid", "partial") or move.collection_status == "written_off"
+            )
+        )
         return not unpaid
 
     @api.model_create_multi

@@ -29,3 +29,67 @@ class ResCompany(models.Model):
         default=3,
         help="Days after a promised payment date before the promise counts as broken.",
     )
+
+    # Doubtful debts and bad-debt write-offs (entries of the accountant).
+    collection_journal_id = fields.Many2one(
+        "account.journal",
+        string="Collection entries journal",
+        check_company=True,
+        domain="[('type', '=', 'general')]",
+        help="Miscellaneous journal of the provision, write-off and recovery entries.",
+    )
+    collection_doubtful_expense_account_id = fields.Many2one(
+        "account.account",
+        string="Doubtful-debt expense account",
+        check_company=True,
+        help="Debited by doubtful-debt provisions (credited when they are released).",
+    )
+    collection_allowance_account_id = fields.Many2one(
+        "account.account",
+        string="Allowance for doubtful receivables",
+        check_company=True,
+        help="Contra-receivable account credited by provisions and consumed by write-offs. "
+        "Never a receivable account: the allowance is not owed by a customer.",
+    )
+    collection_bad_debt_account_id = fields.Many2one(
+        "account.account",
+        string="Bad-debt expense account",
+        check_company=True,
+        help="Debited by write-offs for the part that no provision covers.",
+    )
+    collection_recovery_account_id = fields.Many2one(
+        "account.account",
+        string="Bad-debt recovered income account",
+        check_company=True,
+        help="Credited when a customer pays an invoice that was written off.",
+    )
+    collection_provision_include_vat = fields.Boolean(
+        string="Provisions include VAT",
+        help="Provision the invoice's residual with its VAT. Leave unticked where the VAT is "
+        "recovered separately by VAT relief (the usual case).",
+    )
+    collection_vat_relief = fields.Selection(
+        [
+            ("none", "No VAT relief"),
+            ("write_off", "On write-off"),
+            ("delay", "Some months after the due date"),
+        ],
+        string="VAT relief on bad debts",
+        default="none",
+        required=True,
+        help="When the output VAT of an unpaid invoice may be reclaimed by a write-off.",
+    )
+    collection_vat_relief_months = fields.Integer(
+        string="VAT relief after (months)",
+        help="Months after the due date (or the invoice date, if later) before VAT relief is allowed: "
+        "12 in the Netherlands, 6 in the United Kingdom.",
+    )
+    collection_vat_relief_tax_id = fields.Many2one(
+        "account.tax",
+        string="VAT relief fallback tax",
+        check_company=True,
+        domain="[('type_tax_use', '=', 'sale')]",
+        help="Only for invoices without tax lines of their own (e.g. imported as one total): the VAT "
+        "share of their residual is computed at this tax's rate. Other invoices reverse their own "
+        "output tax lines pro rata.",
+    )

@@ -16,3 +16,26 @@ class ResConfigSettings(models.TransientModel):
     collection_promise_grace_days = fields.Integer(
         related="company_id.collection_promise_grace_days", readonly=False
     )
+    collection_journal_id = fields.Many2one(related="company_id.collection_journal_id", readonly=False)
+    collection_doubtful_expense_account_id = fields.Many2one(
+        related="company_id.collection_doubtful_expense_account_id", readonly=False
+    )
+    collection_allowance_account_id = fields.Many2one(
+        related="company_id.collection_allowance_account_id", readonly=False
+    )
+    collection_bad_debt_account_id = fields.Many2one(
+        related="company_id.collection_bad_debt_account_id", readonly=False
+    )
+    collection_recovery_account_id = fields.Many2one(
+        related="company_id.collection_recovery_account_id", readonly=False
+    )
+    collection_provision_include_vat = fields.Boolean(
+        related="company_id.collection_provision_include_vat", readonly=False
+    )
+    collection_vat_relief = fields.Selection(related="company_id.collection_vat_relief", readonly=False)
+    collection_vat_relief_months = fields.Integer(
+        related="company_id.collection_vat_relief_months", readonly=False
+    )
+    collection_vat_relief_tax_id = fields.Many2one(
+        related="company_id.collection_vat_relief_tax_id", readonly=False
+    )

@@ -120,13 +120,21 @@ invoice(de_vries, 1250.00, 10, 30)  # due in 20 days
 invoice(de_vries, 860.40, 35, 30)  # just overdue (5 days)
 invoice(mueller, 4200.00, 75, 30)  # 45 days late
 pay(invoice(mueller, 2000.00, 50, 14), 800.00, 5)  # partly paid, 36 days late
-invoice(dubois, 980.00, 160, 30)  # long overdue (130 days)
+long_overdue = invoice(dubois, 980.00, 160, 30)  # long overdue (130 days)
 invoice(riverside, 3100.00, 40, 30, currency=gbp)  # in GBP, 10 days late
 invoice(riverside, 1500.00, 5, 30, currency=gbp)  # not yet due
 invoice(smith, 640.00, 48, 30, currency=usd)  # in USD, 18 days late, customer without email
 riverside.with_company(company).collection_policy_id = env.ref(
     "account_collection.collection_policy_extended"
 )
+
+# The accountant's part: a doubtful debt, and a write-off with VAT relief under the Dutch rule
+# (allowed one year after the due date).
+admin = env.ref("base.user_admin")
+company.write({"collection_vat_relief": "delay", "collection_vat_relief_months": 12})
+long_overdue.with_user(admin)._collection_mark_doubtful(today, 100.0, "No answer to the final notice")
+ceased = invoice(mueller, 720.00, 430, 30)  # 400 days late
+ceased.with_user(admin)._collection_write_off(today, "Customer ceased trading", vat_relief=True)
 env.cr.commit()
 print(
     f"demo data: {len(customers)} customers, {env['account.move'].search_count([('move_type', '=', 'out_invoice')])} invoices"

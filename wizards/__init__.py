@@ -1,3 +1,7 @@
 from . import collection_pause
 from . import collection_call
 from . import collection_preview
+from . import collection_doubtful
+from . import collection_provision_matrix
+from . import collection_write_off
+from . import collection_recovery

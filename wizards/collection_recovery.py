@@ -1,0 +1,68 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+
+class CollectionRecovery(models.TransientModel):
+    """Book a payment received after the write-off of an invoice as a bad-debt recovery."""
+
+    _name = "collection.recovery"
+    _description = "Book the recovery of a written-off invoice"
+
+    move_id = fields.Many2one("account.move", string="Invoice", required=True, readonly=True)
+    currency_id = fields.Many2one(related="move_id.currency_id")
+    date = fields.Date(required=True, default=fields.Date.context_today)
+    remaining = fields.Monetary(string="Still written off", compute="_compute_remaining")
+    amount = fields.Monetary(string="Amount recovered", required=True)
+    partner_id = fields.Many2one(related="move_id.commercial_partner_id")
+    credit_line_ids = fields.Many2many(
+        "account.move.line",
+        string="Payments",
+        required=True,
+        domain="[('partner_id', '=', partner_id), ('account_type', '=', 'asset_receivable'), "
+        "('parent_state', '=', 'posted'), ('reconciled', '=', False), ('amount_residual', '<', 0)]",
+        help="The customer's payments not matched yet that bring in the money.",
+    )
+
+    @api.model
+    def default_get(self, fields_list):
+        values = super().default_get(fields_list)
+        context = self.env.context
+        if context.get("active_model") != "account.move" or len(context.get("active_ids") or []) != 1:
+            raise UserError(self.env._("Open one written-off invoice to book its recovery."))
+        invoice = self.env["account.move"].browse(context["active_ids"])
+        invoice._collection_check_accountant()
+        if invoice.collection_status != "written_off":
+            raise UserError(
+                self.env._(
+                    "%(move)s is not written off: register the payment on it as usual.",
+                    move=invoice.display_name,
+                )
+            )
+        credits = invoice._collection_outstanding_credits()
+        outstanding = sum(
+            -line.amount_residual_currency
+            if line.currency_id == invoice.currency_id
+            else invoice.company_currency_id._convert(
+                -line.amount_residual, invoice.currency_id, invoice.company_id
+            )
+            for line in credits
+        )
+        remaining = invoice.collection_written_off_amount - invoice.collection_recovered_amount
+        values.update(
+            move_id=invoice.id,
+            credit_line_ids=[fields.Command.set(credits.ids)],
+            amount=invoice.currency_id.round(min(outstanding, remaining)),
+        )
+        return values
+
+    @api.depends("move_id")
+    def _compute_remaining(self):
+        for wizard in self:
+            wizard.remaining = (
+                wizard.move_id.collection_written_off_amount - wizard.move_id.collection_recovered_amount
+            )
+
+    def action_confirm(self):
+        self.ensure_one()
+        entry = self.move_id._collection_recover(self.date, self.amount, self.credit_line_ids)
+        return entry._collection_action_open()
