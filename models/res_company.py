@@ -29,3 +29,10 @@ class ResCompany(models.Model):
         default=3,
         help="Days after a promised payment date before the promise counts as broken.",
     )
+    collection_bank_account_id = fields.Many2one(
+        "res.partner.bank",
+        string="Bank account on reminders",
+        domain="[('partner_id', '=', partner_id)]",
+        help="The account customers are asked to pay to on letters, emails and statements; by default "
+        "the company's first bank account.",
+    )

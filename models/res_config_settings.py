@@ -16,3 +16,9 @@ class ResConfigSettings(models.TransientModel):
     collection_promise_grace_days = fields.Integer(
         related="company_id.collection_promise_grace_days", readonly=False
     )
+    collection_bank_account_id = fields.Many2one(
+        related="company_id.collection_bank_account_id",
+        readonly=False,
+        # The settings have no partner_id: offer the current company's own accounts.
+        domain=lambda self: [("partner_id", "=", self.env.company.partner_id.id)],
+    )
