@@ -260,7 +260,7 @@ class CollectionCommunication(models.Model):
     def _collection_bank_account(self, company):
         """The account customers pay to: the one chosen in the settings, else the company's first."""
         return (
-            company.collection_bank_account_id
+            company.collection_bank_account_id.filtered("active")
             or company.partner_id.bank_ids.sorted(lambda bank: (bank.sequence, bank.id))[:1]
         )
 
@@ -359,7 +359,7 @@ class CollectionCommunication(models.Model):
             link,
         )
         days = self.level_id.payment_deadline_days
-        deadline = format_date(self.env, self._letter_deadline(), lang_code=lang)
+        deadline = format_date(self.env, self._letter_deadline(), lang_code=lang, date_format="long")
         address = self._letter_address()
         intro = {
             "courtesy": [
@@ -421,11 +421,7 @@ class CollectionCommunication(models.Model):
             "tone": tone,
             "subject": self._letter_subjects()[tone],
             "salutation": self.env._("Dear %(name)s,", name=address.name or self.partner_id.name),
-            "address_lines": [
-                line
-                for line in (address.name, *address._display_address().splitlines())
-                if line and line.strip()
-            ],
+            "address_lines": self._address_lines(address),
             "intro": intro[tone],
             "registered": self.registered_letter,
             "invoices": invoices,
@@ -433,7 +429,7 @@ class CollectionCommunication(models.Model):
             "totals": totals,
             "pay": pay,
             "deadline": deadline if tone in ("firm", "urgent", "final") else "",
-            "date": format_date(self.env, self.date, lang_code=lang),
+            "date": format_date(self.env, self.date, lang_code=lang, date_format="long"),
             "pay_sentence": self.env._(
                 "Please transfer the amount due to the account below, quoting the payment reference "
                 "%(reference)s, so that we can allocate your payment straight away.",
@@ -442,6 +438,15 @@ class CollectionCommunication(models.Model):
             "closing": self.env._("Yours faithfully,") if tone == "final" else self.env._("Kind regards,"),
             "signature": self.user_id.name if tone != "final" and self.user_id else "",
         }
+
+    @api.model
+    def _address_lines(self, partner):
+        """The lines of the postal address in the envelope window, name first, once."""
+        lines = [partner.name or ""]
+        for line in partner._display_address().splitlines():
+            if line.strip() and line.strip() not in lines:
+                lines.append(line.strip())
+        return lines
 
     @api.model
     def _document_label(self, move):

@@ -209,8 +209,14 @@ class ResPartner(models.Model):
         return {
             "lang": lang,
             "partner": partner,
+            "address_lines": Communication._address_lines(partner),
             "company": self.env.company,
-            "date": format_date(self.env, today, lang_code=lang),
+            "date": format_date(self.env, today, lang_code=lang, date_format="long"),
+            "intro": self.env._(
+                "Below are all the items open on your account on %(date)s. Please check them and tell us if "
+                "anything does not match your records.",
+                date=format_date(self.env, today, lang_code=lang, date_format="long"),
+            ),
             "currencies": currencies,
             "buckets": [
                 (bucket, label)

@@ -130,6 +130,7 @@ class TestLetters(CollectionCommon):
         self.assertNotIn("debt", text_en.lower(), "a friendly letter never speaks of debt or debtors")
         self.assertIn(iso11649.format(friendly.payment_reference), text_en)
         self.assertIn("NL91 ABNA 0417 1643 00", text_en)
+        self.assertEqual(text_en.count("Brown Ltd"), 2, "in the window and in the salutation, nothing more")
         self.assertIn("6", text_en)  # days late
 
         text_nl = _text(self._html(final))
@@ -161,11 +162,9 @@ class TestLetters(CollectionCommon):
             pages = PdfFileReader(io.BytesIO(attachment.raw)).pages
             pdf_text = " ".join(" ".join(page.extract_text() for page in pages).split())
             self.assertIn(letter.partner_id.name, pdf_text, "each stored PDF is the customer's own letter")
-        nl_pdf = " ".join(
-            page.extract_text()
-            for page in PdfFileReader(io.BytesIO(letters[1].letter_attachment_id.raw)).pages
-        )
-        self.assertIn("Betalingsherinnering", nl_pdf)
+        nl_pages = PdfFileReader(io.BytesIO(letters[1].letter_attachment_id.raw)).pages
+        nl_pdf = " ".join(" ".join(page.extract_text() for page in nl_pages).split())
+        self.assertIn("Tweede herinnering", nl_pdf)  # the subject line of a firm letter
 
         # A reprint is the stored document, byte for byte, without rendering again.
         self.assertIn(str(letters[0].letter_attachment_id.id), letters[0].action_reprint_letter()["url"])
@@ -388,4 +387,4 @@ class TestLetters(CollectionCommon):
         message = self.customer_nl.message_ids[0]
         self.assertEqual(message.partner_ids, self.customer_nl)
         self.assertEqual(len(message.attachment_ids), 1)
-        self.assertIn("Statement", message.attachment_ids.name)
+        self.assertIn("Rekeningoverzicht - Bakkerij de Vries", message.attachment_ids.name)
