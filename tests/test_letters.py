@@ -166,6 +166,25 @@ class TestLetters(CollectionCommon):
         nl_pdf = " ".join(" ".join(page.extract_text() for page in nl_pages).split())
         self.assertIn("Tweede herinnering", nl_pdf)  # the subject line of a firm letter
 
+        # The recipient's address sits in the window of a DIN 5008 window envelope: 20 mm from the
+        # left edge, 45 mm (to 90 mm) from the top of the A4 page (PDF points: 1/72 inch, y upwards).
+        positions = []
+
+        def visitor(text, cm, tm, _font, _size):
+            if "Dorpsstraat" in text:
+                x = cm[0] * tm[4] + cm[2] * tm[5] + cm[4]
+                y = cm[1] * tm[4] + cm[3] * tm[5] + cm[5]
+                positions.append((round(x * 25.4 / 72, 1), round((842 - y) * 25.4 / 72, 1)))
+
+        nl_pages[0].extract_text(visitor_text=visitor)
+        self.assertTrue(positions, "the street of the address is printed")
+        left, top = positions[0]
+        # Inside the window (DL / C5/6: 20-110 mm from the left, 45-90 mm from the top). Measured
+        # with Debian's wkhtmltopdf (no patched Qt): the street at 38.5 mm / 64.2 mm.
+        self.assertTrue(
+            20 <= left <= 80 and 45 <= top <= 90, f"address at {left} mm from the left, {top} mm from the top"
+        )
+
         # A reprint is the stored document, byte for byte, without rendering again.
         self.assertIn(str(letters[0].letter_attachment_id.id), letters[0].action_reprint_letter()["url"])
         reprint, kind = (
