@@ -13,9 +13,15 @@
         "security/account_collection_groups.xml",
         "security/ir.model.access.csv",
         "security/account_collection_security.xml",
-        "data/collection_policy_data.xml",
+        # The reports come before the data: the statement email attaches its report, and the
+        # shipped levels use the email and SMS templates.
+        "reports/collection_letter_reports.xml",
+        "reports/collection_letter_templates.xml",
+        "reports/collection_statement_reports.xml",
+        "reports/collection_statement_templates.xml",
         "data/mail_template_data.xml",
         "data/sms_template_data.xml",
+        "data/collection_policy_data.xml",
         "data/ir_cron_data.xml",
         "views/collection_policy_views.xml",
         "views/collection_communication_views.xml",

@@ -12,3 +12,5 @@ from . import sms_sms
 from . import res_company
 from . import res_config_settings
 from . import res_partner
+from . import account_bank_statement_line
+from . import collection_letter_report

@@ -1,5 +1,15 @@
+from datetime import timedelta
+
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.exceptions import UserError
+from odoo.tools import SQL, format_date
+
+from ..tools.reference import InvalidIBAN, check_iban, decode_rf, format_rf, parse_rf, rf_for_partner
+from ..tools.words import amount_in_words
+
+# The tones of a level, as the letters group them: an urgent reminder is a firm one that says
+# so, a formal level or a final notice is a formal demand.
+LETTER_TONES = {"courtesy": "courtesy", "friendly": "friendly", "firm": "firm", "urgent": "urgent"}
 
 
 class CollectionCommunication(models.Model):
@@ -49,6 +59,20 @@ class CollectionCommunication(models.Model):
     registered_letter = fields.Boolean()
     tracking_number = fields.Char(help="Tracking number of the registered letter.")
     letter_attachment_id = fields.Many2one("ir.attachment", string="Letter PDF", readonly=True)
+    letter_subject = fields.Char(compute="_compute_letter_subject", help="Subject of the letter and email.")
+    payment_deadline = fields.Date(
+        compute="_compute_payment_deadline", help="Date by which the letter asks to be paid."
+    )
+    payment_reference_display = fields.Char(
+        string="Payment reference (printed)", compute="_compute_payment_deadline"
+    )
+    payment_reference = fields.Char(
+        compute="_compute_payment_reference",
+        store=True,
+        index="btree_not_null",
+        help="ISO 11649 creditor reference printed on the letter; stable per customer, so that a "
+        "payment quoting it finds the customer whichever reminder it answers.",
+    )
     fallback_note = fields.Text(readonly=True, help="Channels replaced because contact data was missing.")
     error = fields.Text(readonly=True)
     cancelled = fields.Boolean(readonly=True)
@@ -82,6 +106,37 @@ class CollectionCommunication(models.Model):
                 comm.state = "queued"
             else:
                 comm.state = "sent"
+
+    @api.depends("company_id", "partner_id")
+    def _compute_payment_reference(self):
+        for comm in self:
+            comm.payment_reference = (
+                comm.company_id
+                and comm.partner_id
+                and rf_for_partner(comm.company_id.id, comm.partner_id.commercial_partner_id.id)
+            )
+
+    @api.depends("date", "level_id.payment_deadline_days", "payment_reference")
+    def _compute_payment_deadline(self):
+        for comm in self:
+            comm.payment_deadline = comm.date and comm._letter_deadline()
+            comm.payment_reference_display = comm.payment_reference and format_rf(comm.payment_reference)
+
+    @api.depends("level_id.tone", "level_id.is_final_notice", "partner_id.lang")
+    def _compute_letter_subject(self):
+        for comm in self:
+            comm.letter_subject = comm.with_context(lang=comm._letter_lang())._letter_subjects()[
+                comm._letter_tone()
+            ]
+
+    def _letter_subjects(self):
+        return {
+            "courtesy": self.env._("Invoices due soon"),
+            "friendly": self.env._("Payment reminder"),
+            "firm": self.env._("Second reminder: overdue invoices"),
+            "urgent": self.env._("Immediate attention required: overdue invoices"),
+            "final": self.env._("Final notice and formal demand for payment"),
+        }
 
     @api.depends("partner_id", "level_id", "date")
     def _compute_display_name(self):
@@ -130,6 +185,373 @@ class CollectionCommunication(models.Model):
     def action_cancel(self):
         self.filtered(lambda comm: comm.state == "queued").cancelled = True
         return True
+
+    # ------------------------------------------------------------------------------------------
+    # Letters: what the customer reads
+    # ------------------------------------------------------------------------------------------
+
+    def _letter_lang(self):
+        self.ensure_one()
+        return self.partner_id.lang or self.env.lang or "en_US"
+
+    def _letter_address(self):
+        """The contact the letter is addressed to: the customer's invoice address."""
+        self.ensure_one()
+        return self.partner_id.browse(self.partner_id.address_get(["invoice"])["invoice"])
+
+    def _letter_tone(self):
+        """courtesy, friendly, firm, urgent or final (a formal level is a formal demand)."""
+        self.ensure_one()
+        if self.is_final_notice or self.tone == "formal":
+            return "final"
+        return LETTER_TONES.get(self.tone, "friendly")
+
+    def _letter_deadline(self):
+        """The date by which a firm or final letter asks to be paid."""
+        self.ensure_one()
+        return self.date + timedelta(days=self.level_id.payment_deadline_days or 0)
+
+    def _letter_problems(self):
+        """What stops each letter of `self` from being printed: {communication: [problem, ...]}.
+
+        Checked before anything is marked as sent: a letter without a usable address or without
+        a bank account to pay to would be useless, and a wrong IBAN sends the money elsewhere.
+        """
+        problems = {}
+        bank_problem = {company: self._bank_account_problem(company) for company in self.company_id}
+        for comm in self:
+            found = []
+            address = comm._letter_address()
+            missing = [
+                label
+                for field, label in (("street", self.env._("street")), ("city", self.env._("city")))
+                if not address[field]
+            ]
+            if missing:
+                found.append(
+                    self.env._(
+                        "the postal address of %(contact)s is incomplete (missing: %(missing)s): complete it "
+                        "on the customer form",
+                        contact=address.display_name,
+                        missing=", ".join(missing),
+                    )
+                )
+            if bank_problem[comm.company_id]:
+                found.append(bank_problem[comm.company_id])
+            if found:
+                problems[comm] = found
+        return problems
+
+    def _check_letter_printable(self):
+        problems = self._letter_problems()
+        if problems:
+            raise UserError(
+                self.env._(
+                    "These letters cannot be printed, and none was marked as sent:\n%(problems)s",
+                    problems="\n".join(
+                        f"- {comm.partner_id.display_name}: {problem}"
+                        for comm, comm_problems in problems.items()
+                        for problem in comm_problems
+                    ),
+                )
+            )
+
+    @api.model
+    def _collection_bank_account(self, company):
+        """The account customers pay to: the one chosen in the settings, else the company's first."""
+        return (
+            company.collection_bank_account_id.filtered("active")
+            or company.partner_id.bank_ids.sorted(lambda bank: (bank.sequence, bank.id))[:1]
+        )
+
+    @api.model
+    def _bank_account_problem(self, company):
+        bank = self._collection_bank_account(company)
+        if not bank:
+            return self.env._(
+                "the company %(company)s has no bank account to print on letters: add one to the company's "
+                "contact, or choose one in Accounting settings (block Collections)",
+                company=company.name,
+            )
+        if _looks_like_iban(bank.acc_number):
+            try:
+                check_iban(bank.acc_number)
+            except InvalidIBAN:
+                return self.env._(
+                    "the bank account %(number)s of %(company)s is not a valid IBAN (its check digits or length "
+                    "are wrong): correct the number on the company's bank accounts",
+                    number=bank.acc_number,
+                    company=company.name,
+                )
+        return False
+
+    @api.model
+    def _payment_instructions(self, company, partner, currency, amount, reference, link=""):
+        """How to pay, for letters, emails and statements: bank account, reference, link, QR code."""
+        bank = self._collection_bank_account(company)
+        number = bank.acc_number or ""
+        if _looks_like_iban(number):
+            try:
+                compact = check_iban(number)
+                number = " ".join(compact[index : index + 4] for index in range(0, len(compact), 4))
+            except InvalidIBAN:
+                bank = bank.browse()  # never print an account that would lose the payment
+        qr = False
+        if bank and currency and amount > 0:
+            # Odoo builds a QR code only where a method fits the account and currency (for
+            # example the SEPA credit transfer QR for an IBAN in EUR); otherwise there is none.
+            qr = bank.build_qr_code_base64(
+                amount, reference, reference, currency, partner, silent_errors=True
+            )
+        return {
+            "bank": bank,
+            "number": number if bank else "",
+            "bic": bank.bank_bic or "",
+            "holder": bank.acc_holder_name or company.name,
+            "reference": format_rf(reference) if reference else "",
+            "link": link,
+            "qr": qr or False,
+        }
+
+    @api.model
+    def _amount_in_words(self, amount, currency, lang):
+        """`amount` of `currency` in words in `lang`.
+
+        Odoo's own ``amount_to_text`` speaks English well ("one thousand two hundred thirty-four
+        euros and fifty cents") but title-cases every word and keeps the English currency labels
+        in other languages; there num2words' own currency wording is right.
+        """
+        if (
+            (lang or "en").startswith("en")
+            and currency.currency_unit_label
+            and currency.currency_subunit_label
+        ):
+            return currency.with_context(lang=lang).amount_to_text(amount).lower()
+        return amount_in_words(amount, currency.name, lang, currency.decimal_places)
+
+    def _letter_values(self):
+        """Everything a letter or an email of this communication shows, in the letter's language."""
+        self.ensure_one()
+        lang = self._letter_lang()
+        self = self.with_context(lang=lang)
+        tone = self._letter_tone()
+        lines = self.line_ids.sorted(lambda line: (line.date_due or self.date, line.id))
+        invoices = lines.filtered(lambda line: line.amount_residual_currency > 0)
+        credits = lines - invoices
+        totals = []
+        for currency, currency_lines in lines.grouped("currency_id").items():
+            amount = currency.round(sum(currency_lines.mapped("amount_residual_currency")))
+            totals.append(
+                {
+                    "currency": currency,
+                    "amount": amount,
+                    "words": self._amount_in_words(amount, currency, lang) if amount > 0 else "",
+                }
+            )
+        payable = [total for total in totals if total["amount"] > 0]
+        link = self._portal_link()
+        pay = self._payment_instructions(
+            self.company_id,
+            self.partner_id,
+            payable[0]["currency"] if len(payable) == 1 else False,
+            payable[0]["amount"] if len(payable) == 1 else 0.0,
+            self.payment_reference,
+            link,
+        )
+        days = self.level_id.payment_deadline_days
+        deadline = format_date(self.env, self._letter_deadline(), lang_code=lang, date_format="long")
+        address = self._letter_address()
+        intro = {
+            "courtesy": [
+                self.env._(
+                    "This is a friendly note that the invoices below will soon be due. If you have already "
+                    "arranged payment, thank you."
+                )
+            ],
+            "friendly": [
+                self.env._(
+                    "Perhaps this slipped through: according to our records, the invoices below are still "
+                    "open. We would be grateful if you could arrange payment in the coming days."
+                ),
+                self.env._(
+                    "If you have already paid in the meantime, thank you, and please disregard this letter."
+                ),
+            ],
+            "firm": [
+                self.env._(
+                    "Despite our earlier reminder, the invoices below are still unpaid. We ask you to pay the "
+                    "total within %(days)s days, that is by %(deadline)s.",
+                    days=days,
+                    deadline=deadline,
+                ),
+                self.env._(
+                    "If something is wrong with these invoices, please contact us straight away so that we can "
+                    "resolve it together."
+                ),
+            ],
+            "urgent": [
+                self.env._(
+                    "Immediate attention required: the invoices below are long overdue and our earlier reminders "
+                    "have remained unanswered. Please pay the total within %(days)s days, that is by "
+                    "%(deadline)s, or call us today to agree on a solution.",
+                    days=days,
+                    deadline=deadline,
+                ),
+            ],
+            "final": [
+                self.env._(
+                    "Despite our reminders, we have not received payment of the invoices below. We hereby "
+                    "formally demand payment of the total within %(days)s days of the date of this letter, "
+                    "that is by %(deadline)s at the latest.",
+                    days=days,
+                    deadline=deadline,
+                ),
+                self.env._(
+                    "If we have not received the full amount by then, we will hand the claim over to a "
+                    "collection agency or start legal proceedings without further notice. We will then also "
+                    "claim the statutory interest for late payment from the due date of each invoice, the "
+                    "compensation for recovery costs allowed by law and the costs of the proceedings, all of "
+                    "which will be charged to you."
+                ),
+                self.env._("Any dispute about these invoices must reach us in writing before that date."),
+            ],
+        }
+        return {
+            "lang": lang,
+            "tone": tone,
+            "subject": self._letter_subjects()[tone],
+            "salutation": self.env._("Dear %(name)s,", name=address.name or self.partner_id.name),
+            "address_lines": self._address_lines(address),
+            "intro": intro[tone],
+            "registered": self.registered_letter,
+            "invoices": invoices,
+            "credits": credits,
+            "totals": totals,
+            "pay": pay,
+            "deadline": deadline if tone in ("firm", "urgent", "final") else "",
+            "date": format_date(self.env, self.date, lang_code=lang, date_format="long"),
+            "pay_sentence": self.env._(
+                "Please transfer the amount due to the account below, quoting the payment reference "
+                "%(reference)s, so that we can allocate your payment straight away.",
+                reference=pay["reference"],
+            ),
+            "closing": self.env._("Yours faithfully,") if tone == "final" else self.env._("Kind regards,"),
+            "signature": self.user_id.name if tone != "final" and self.user_id else "",
+        }
+
+    @api.model
+    def _address_lines(self, partner):
+        """The lines of the postal address in the envelope window, name first, once."""
+        lines = [partner.name or ""]
+        for line in partner._display_address().splitlines():
+            if line.strip() and line.strip() not in lines:
+                lines.append(line.strip())
+        return lines
+
+    @api.model
+    def _document_label(self, move):
+        """What an open item is, in words the customer understands."""
+        if move.move_type == "out_invoice":
+            return self.env._("Invoice")
+        if move.move_type == "out_refund":
+            return self.env._("Credit note")
+        if move.origin_payment_id or move.statement_line_id:
+            return self.env._("Payment")
+        return self.env._("Other")
+
+    # Payment matching -------------------------------------------------------------------------
+
+    @api.model
+    def _decode_payment_reference(self, text):
+        """(reference, company id, customer id) of the RF reference issued here found in `text`
+        (a payment label), or None. Pure: no query."""
+        reference = parse_rf(text)
+        decoded = decode_rf(reference) if reference else None
+        if not decoded or decoded[0] != "partner":
+            return None
+        return reference, decoded[1], decoded[2]
+
+    @api.model
+    def _find_payment_reference(self, text):
+        """The customer and the reminders a payment label refers to, from the RF reference in it.
+
+        :return: (partner, communications); both empty when the text holds no reference issued
+            here for one of the current companies
+        """
+        decoded = self._decode_payment_reference(text)
+        if not decoded or decoded[1] not in self.env.companies.ids:
+            return self.env["res.partner"], self.browse()
+        reference, company_id, partner_id = decoded
+        partner = self.env["res.partner"].browse(partner_id).exists()
+        communications = self.search([("payment_reference", "=", reference), ("company_id", "=", company_id)])
+        return partner, communications
+
+    # Printing -----------------------------------------------------------------------------------
+
+    def action_print_letters(self):
+        """Print the selected letters as one PDF and mark those waiting in the queue as sent.
+
+        One report call renders every letter not printed before; the report stores each letter's
+        PDF on its communication, so a reprint gives exactly the document that was sent. Any
+        problem (address, bank account) stops the whole batch before anything is marked.
+        """
+        letters = self.filtered("channel_letter")
+        if not letters:
+            raise UserError(self.env._("None of the selected reminders goes by letter."))
+        to_print = letters.filtered(lambda comm: comm.letter_state == "to_print")
+        to_print._check_letter_printable()
+        report = self.env.ref("account_collection.action_report_collection_letter")
+        # One call renders every letter not stored yet. wkhtmltopdf built without Odoo's patched
+        # Qt cannot render several documents in one run (Odoo refuses it): there, each letter is
+        # rendered on its own. Either way the PDF handed out is the merge of the stored letters.
+        batches = (
+            [letters.ids] if _wkhtmltopdf_renders_batches() else [[letter_id] for letter_id in letters.ids]
+        )
+        for batch in batches:
+            self.env["ir.actions.report"]._render_qweb_pdf(report, batch)
+        attachments = (
+            self.env["ir.attachment"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", self._name),
+                    ("res_id", "in", letters.ids),
+                    ("name", "=like", "Letter %.pdf"),
+                ],
+                order="id",
+            )
+        )
+        by_comm = {attachment.res_id: attachment for attachment in attachments}
+        for comm in letters.filtered(lambda comm: not comm.letter_attachment_id and comm.id in by_comm):
+            comm.letter_attachment_id = by_comm[comm.id]
+        to_print.action_mark_letter_sent()
+        return report.report_action(letters, config=False)
+
+    def action_reprint_letter(self):
+        """The letter exactly as it was printed."""
+        self.ensure_one()
+        if not self.letter_attachment_id:
+            raise UserError(self.env._("This letter was never printed: print it from the letters to print."))
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{self.letter_attachment_id.id}?download=true",
+            "target": "self",
+        }
+
+
+def _wkhtmltopdf_renders_batches():
+    try:
+        from odoo.addons.base.models.ir_actions_report import _wkhtml  # noqa: PLC0415
+    except ImportError:  # another Odoo version: assume the patched build Odoo recommends
+        return True
+    return _wkhtml().is_patched_qt
+
+
+def _looks_like_iban(number):
+    """Two letters then two digits: meant as an IBAN, so it must be a valid one. Other account
+    numbers (a US routing and account number, say) are printed as they are."""
+    compact = (number or "").replace(" ", "").upper()
+    return len(compact) > 4 and compact[:2].isalpha() and compact[2:4].isdigit()
 
 
 class CollectionCommunicationLine(models.Model):

@@ -36,6 +36,12 @@ class CollectionLevel(models.Model):
     send_email = fields.Boolean(string="Email", default=False)
     send_sms = fields.Boolean(string="SMS", default=False)
     send_letter = fields.Boolean(string="Printed letter", default=False)
+    payment_deadline_days = fields.Integer(
+        string="Payment deadline",
+        default=14,
+        help="Days the firm reminders and the final notice give the customer to pay, counted from the "
+        "date of the letter; the letter states the resulting date.",
+    )
     registered_letter = fields.Boolean(
         help="The letter must go by registered post; its tracking number is recorded when sent."
     )

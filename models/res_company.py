@@ -93,3 +93,10 @@ class ResCompany(models.Model):
         "share of their residual is computed at this tax's rate. Other invoices reverse their own "
         "output tax lines pro rata.",
     )
+    collection_bank_account_id = fields.Many2one(
+        "res.partner.bank",
+        string="Bank account on reminders",
+        domain="[('partner_id', '=', partner_id)]",
+        help="The account customers are asked to pay to on letters, emails and statements; by default "
+        "the company's first bank account.",
+    )

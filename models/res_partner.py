@@ -1,6 +1,9 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import format_date
 
+from ..tools.aging import AGING_BUCKETS, age_items
+from ..tools.reference import rf_for_partner
 from .account_move import PAUSE_REASONS
 
 PARTNER_PAUSE_REASONS = [*PAUSE_REASONS, ("manual", "Paused by hand")]
@@ -215,3 +218,115 @@ class ResPartner(models.Model):
         )
         action["domain"] = [("id", "in", communications.ids)]
         return action
+
+    # Customer statement ---------------------------------------------------------------------------
+
+    def _collection_payment_reference(self):
+        """The customer's RF creditor reference in the current company (as on its reminders)."""
+        self.ensure_one()
+        return rf_for_partner(self.env.company.id, self.commercial_partner_id.id)
+
+    def _collection_statement_values(self, today=None):
+        """Every open receivable item of the customer in the current company, aged on `today`,
+        in the customer's language: one aging row and balance per currency."""
+        self.ensure_one()
+        partner = self.commercial_partner_id
+        lang = partner.lang or self.env.lang or "en_US"
+        self = self.with_context(lang=lang)
+        today = fields.Date.to_date(today) or fields.Date.context_today(self)
+        Communication = self.env["collection.communication"]
+        lines = self.env["account.move.line"].search(
+            [("partner_id", "=", partner.id), *self._collection_open_lines_domain()],
+            order="date_maturity, date, id",
+        )
+        currencies = []
+        for currency, currency_lines in lines.grouped("currency_id").items():
+            aged, totals = age_items(
+                [(line, line.date_maturity, line.amount_residual_currency) for line in currency_lines],
+                today,
+                currency.decimal_places,
+            )
+            currencies.append(
+                {
+                    "currency": currency,
+                    "rows": [
+                        {
+                            "line": item.key,
+                            "label": Communication._document_label(item.key.move_id),
+                            "days_late": item.days_late if item.amount > 0 and item.days_late > 0 else 0,
+                            "bucket": item.bucket,
+                            "amount": float(item.amount),
+                            "original": item.key.move_id.amount_total_in_currency_signed
+                            if item.key.move_id.is_invoice()
+                            else item.key.amount_currency,
+                        }
+                        for item in aged
+                    ],
+                    "totals": {key: float(value) for key, value in totals.items()},
+                }
+            )
+        payable = [entry for entry in currencies if entry["totals"]["total"] > 0]
+        reference = partner._collection_payment_reference()
+        pay = Communication._payment_instructions(
+            self.env.company,
+            partner,
+            payable[0]["currency"] if len(payable) == 1 else False,
+            payable[0]["totals"]["total"] if len(payable) == 1 else 0.0,
+            reference,
+        )
+        return {
+            "lang": lang,
+            "partner": partner,
+            "address_lines": Communication._address_lines(partner),
+            "company": self.env.company,
+            "date": format_date(self.env, today, lang_code=lang, date_format="long"),
+            "intro": self.env._(
+                "Below are all the items open on your account on %(date)s. Please check them and tell us if "
+                "anything does not match your records.",
+                date=format_date(self.env, today, lang_code=lang, date_format="long"),
+            ),
+            "currencies": currencies,
+            "buckets": [
+                (bucket, label)
+                for bucket, label in zip(
+                    AGING_BUCKETS,
+                    (
+                        self.env._("Not due"),
+                        self.env._("1-30 days"),
+                        self.env._("31-60 days"),
+                        self.env._("61-90 days"),
+                        self.env._("Over 90 days"),
+                    ),
+                    strict=True,
+                )
+            ],
+            "pay": pay,
+            "payable": bool(payable),
+        }
+
+    def action_collection_print_statement(self):
+        return self.env.ref("account_collection.action_report_collection_statement").report_action(
+            self.commercial_partner_id
+        )
+
+    def action_collection_send_statement(self):
+        """Open the email composer with the statement template; its PDF is attached."""
+        self.ensure_one()
+        template = self.env.ref("account_collection.mail_template_collection_statement")
+        partner = self.commercial_partner_id
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Send statement"),
+            "res_model": "mail.compose.message",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {
+                "default_model": "res.partner",
+                "default_res_ids": partner.ids,
+                "default_template_id": template.id,
+                "default_composition_mode": "comment",
+                "default_email_layout_xmlid": "mail.mail_notification_light",
+                "force_email": True,
+            },
+        }

@@ -9,10 +9,31 @@ translated message to users.
 """
 
 import re
+from importlib.readers import FileReader
+from types import SimpleNamespace
 
-from stdnum import iban, iso11649
-from stdnum.exceptions import ValidationError
-from stdnum.iso7064 import mod_97_10
+import stdnum
+
+
+def _restore_stdnum_resources():
+    """Let stdnum read its data files (``iban.dat``) again under Odoo.
+
+    Odoo 19 patches stdnum on import by replacing its package loader with an object that has
+    no ``get_resource_reader``; stdnum 1.19 reads its databases through
+    ``importlib.resources``, which then fails with "Can't open orphan path" on the first IBAN
+    check. Giving the loader a reader of the package folder restores the normal behaviour.
+    """
+    loader = getattr(stdnum.__spec__, "loader", None)
+    if loader is not None and not hasattr(loader, "get_resource_reader"):
+        reader = FileReader(SimpleNamespace(path=stdnum.__file__))
+        loader.get_resource_reader = lambda _name: reader
+
+
+_restore_stdnum_resources()
+
+from stdnum import iban, iso11649  # noqa: E402  (after the loader is usable)
+from stdnum.exceptions import ValidationError  # noqa: E402
+from stdnum.iso7064 import mod_97_10  # noqa: E402
 
 __all__ = [
     "InvalidCreditorReference",
