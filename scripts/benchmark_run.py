@@ -5,6 +5,7 @@
 import logging
 import os
 import resource
+import sys
 import time
 from datetime import timedelta
 
@@ -14,6 +15,7 @@ from odoo.tools import SQL
 customers_count = int(os.environ["BENCH_CUSTOMERS"])
 invoices_count = int(os.environ["BENCH_INVOICES"])
 cr = env.cr
+sys.stdout.reconfigure(line_buffering=True)  # figures appear as they are measured
 # wkhtmltopdf without a running HTTP server warns about every stylesheet it cannot fetch.
 logging.getLogger("odoo.addons.base.models.ir_actions_report").setLevel(logging.ERROR)
 company = env.company
