@@ -642,20 +642,43 @@ class CollectionAutopilot(models.AbstractModel):
         invoices = communications.line_ids.filtered(lambda line: line.amount_residual > 0).move_id
         missing = invoices.filtered(lambda move: not move.invoice_pdf_report_id)
         if missing:
-            report = self.env.ref("account.account_invoices")
-            # One call renders all the missing PDFs and Odoo stores each as the invoice's
-            # attachment; a wkhtmltopdf without patched Qt (Debian's) cannot render several
-            # documents at once, so there it is one call per invoice.
-            batches = [missing] if _wkhtml().is_patched_qt else list(missing)
-            for batch in batches:
-                self.env["ir.actions.report"].sudo()._render_qweb_pdf(report, res_ids=batch.ids)
-            missing.invalidate_recordset(["invoice_pdf_report_id"])
+            self._store_invoice_pdfs(missing)
         return {
             comm: comm.line_ids.filtered(
                 lambda line: line.amount_residual > 0
             ).move_id.invoice_pdf_report_id.ids
             for comm in communications
         }
+
+    @api.model
+    def _store_invoice_pdfs(self, invoices):
+        """Render the invoices' PDFs and store them the way "Send & Print" does (as each
+        invoice's ``invoice_pdf_report_file``), so that the next reminder reuses them.
+
+        One report call renders them all; a wkhtmltopdf without patched Qt (Debian's) cannot
+        render several documents in one run, so there it is one call per invoice.
+        """
+        report = self.env.ref("account.account_invoices")
+        Report = self.env["ir.actions.report"].sudo().with_company(invoices.company_id[:1])
+        batches = [invoices] if _wkhtml().is_patched_qt else list(invoices)
+        attachments = []
+        for batch in batches:
+            content, report_type = Report._pre_render_qweb_pdf(report.report_name, res_ids=batch.ids)
+            content_by_id = Report._get_splitted_report(report.report_name, content, report_type)
+            attachments += [
+                {
+                    "name": invoice._get_invoice_report_filename(report=report),
+                    "raw": content_by_id[invoice.id],
+                    "mimetype": "application/pdf",
+                    "res_model": "account.move",
+                    "res_id": invoice.id,
+                    "res_field": "invoice_pdf_report_file",
+                }
+                for invoice in batch
+                if content_by_id.get(invoice.id)
+            ]
+        self.env["ir.attachment"].sudo().create(attachments)
+        invoices.invalidate_recordset(["invoice_pdf_report_id", "invoice_pdf_report_file"])
 
     @api.model
     def _send_sms(self, communications):

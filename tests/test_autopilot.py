@@ -382,3 +382,18 @@ class TestAutopilot(CollectionCommon):
         self.assertLessEqual(
             large_count, small_count + 2, f"{small_count} queries for 3 invoices, {large_count} for 36"
         )
+
+    def test_invoice_pdfs_rendered_once_then_reused(self):
+        invoice = self._invoice(self.customer, 120.0, "2026-01-01", "2026-01-31")
+        first, second = self._levels(self.policy_standard)[1:3]
+        (first | second).attach_invoices = True
+        comm = self._run("2026-02-03")
+        mail = self.env["mail.mail"].search([("mail_message_id", "=", comm.mail_message_id.id)])
+        pdf = invoice.invoice_pdf_report_id
+        self.assertTrue(pdf, "the rendered PDF is stored on the invoice, as Send & Print does")
+        self.assertEqual(mail.attachment_ids, pdf)
+        attachments = self.env["ir.attachment"].search_count([])
+        comm = self._run("2026-02-07")
+        mail = self.env["mail.mail"].search([("mail_message_id", "=", comm.mail_message_id.id)])
+        self.assertEqual(mail.attachment_ids, pdf, "the next reminder reuses the stored PDF")
+        self.assertEqual(self.env["ir.attachment"].search_count([]), attachments, "nothing rendered again")
