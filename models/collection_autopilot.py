@@ -398,9 +398,12 @@ class CollectionAutopilot(models.AbstractModel):
         self._set_levels(
             {move: level for decision in decisions for move, level in decision["reached"].items()}, today
         )
-        self.env["res.partner"].browse([comm.partner_id.id for comm in communications])._message_log_batch(
-            bodies={comm.partner_id.id: self._chatter_summary(comm) for comm in communications}
-        )
+        # Emailed reminders are in the chatter through their email already (see _send_emails).
+        logged = communications.filtered(lambda comm: not comm.channel_email)
+        if logged:
+            logged.partner_id._message_log_batch(
+                bodies={comm.partner_id.id: self._chatter_summary(comm) for comm in logged}
+            )
         return communications
 
     @api.model
@@ -599,7 +602,10 @@ class CollectionAutopilot(models.AbstractModel):
                     {
                         "subject": subjects[comm.id],
                         "body_html": bodies[comm.id],
-                        "body": bodies[comm.id],
+                        # The chatter shows what was sent and why in a few lines, and the
+                        # full email stays in body_html: sanitizing every letter-sized body
+                        # again as the message's Html field was a third of the run.
+                        "body": self._chatter_summary(comm),
                         "model": "res.partner",
                         "res_id": comm.partner_id.id,
                         "record_name": comm.partner_id.display_name,

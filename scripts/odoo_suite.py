@@ -130,6 +130,59 @@ def build_template(name, odoo, addons_path, data_dir, depends):
         raise SystemExit(f"could not build the template database {name}")
 
 
+def check_uninstall(odoo, addons_path, data_dir, db):
+    """Uninstall the addon from the test database and list what it left behind."""
+    with tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False) as conf:
+        conf.write(f"[options]\naddons_path = {addons_path}\ndata_dir = {data_dir}\n")
+    try:
+        proc = subprocess.run(
+            [
+                sys.executable,
+                str(odoo / "odoo-bin"),
+                "module",
+                "uninstall",
+                "-c",
+                conf.name,
+                "-d",
+                db,
+                MODULE,
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    finally:
+        os.unlink(conf.name)
+    problems = []
+    if proc.returncode:
+        problems.append(f"odoo-bin module uninstall exited {proc.returncode}: {proc.stderr[-2000:]}")
+    for line in (proc.stdout + proc.stderr).splitlines():
+        match = LOG_LINE.match(line)
+        if match and match["level"] in ("ERROR", "CRITICAL"):
+            problems.append(line)
+    with contextlib.closing(connect(db)) as conn, conn.cursor() as cr:
+        cr.execute("SELECT state FROM ir_module_module WHERE name = %s", [MODULE])
+        state = cr.fetchone()[0]
+        if state != "uninstalled":
+            problems.append(f"module state after uninstall: {state}")
+        cr.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' "
+            "AND table_name LIKE 'collection\\_%'"
+        )
+        problems += [f"table left behind: {name}" for (name,) in cr.fetchall()]
+        cr.execute(
+            "SELECT table_name || '.' || column_name FROM information_schema.columns "
+            "WHERE table_schema = 'public' AND column_name LIKE 'collection\\_%'"
+        )
+        problems += [f"column left behind: {name}" for (name,) in cr.fetchall()]
+        cr.execute("SELECT model FROM ir_model WHERE model LIKE 'collection.%'")
+        problems += [f"model left behind: {name}" for (name,) in cr.fetchall()]
+        cr.execute("SELECT count(*) FROM ir_model_data WHERE module = %s", [MODULE])
+        if count := cr.fetchone()[0]:
+            problems.append(f"{count} XML ids of {MODULE} left behind")
+    return problems
+
+
 class Counter:
     def __init__(self):
         self.failed = self.errors = self.run = 0
@@ -231,15 +284,32 @@ def main():
                 if _worth_showing(line):
                     sys.stdout.write(line)
             returncode = proc.wait()
+        # The addon must also leave a database as it found it: uninstall it and look (on full
+        # runs; a run of some tests only, with --test-tags, skips it).
+        whole = opts.test_tags == f"/{MODULE}"
+        uninstall_problems = check_uninstall(opts.odoo, addons_path, data_dir, test_db) if whole else None
     finally:
         if not os.environ.get("KEEP_DB"):
             drop_db(test_db, data_dir)
         shutil.rmtree(links, ignore_errors=True)
+    if uninstall_problems is None:
+        pass
+    elif uninstall_problems:
+        print(f"\nuninstall of {MODULE}: FAILED")
+        for problem in uninstall_problems:
+            print("  " + problem[:500])
+    else:
+        print(f"uninstall of {MODULE}: clean (no table, column, model or XML id left)")
 
     skipped = len(counter.skipped)
     failed = counter.failed + counter.errors
     passed = max(counter.run - failed - skipped, 0)
     extra = 0
+    # The uninstall check counts as one more test.
+    if uninstall_problems:
+        extra += 1
+    elif uninstall_problems is not None:
+        passed += 1
     if counter.bad_lines:
         print(
             f"\n{len(counter.bad_lines)} ERROR/CRITICAL line(s), or WARNING(s) about {MODULE}, outside tests:"
