@@ -3,6 +3,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from markupsafe import Markup, escape
+from psycopg2.errors import UniqueViolation
 
 from odoo import Command, api, fields, models, modules
 from odoo.tools import SQL, split_every
@@ -32,6 +33,15 @@ class CollectionAutopilot(models.AbstractModel):
     _description = "Collections Autopilot"
 
     _batch_size = 200
+    _batch_models = (
+        "mail.mail",
+        "mail.message",
+        "mail.activity",
+        "sms.sms",
+        "collection.communication",
+        "collection.communication.line",
+        "ir.attachment",
+    )
 
     # ------------------------------------------------------------------------------------------
     # Entry points
@@ -63,6 +73,10 @@ class CollectionAutopilot(models.AbstractModel):
             communications |= self._process_batch_isolated(company, today, batch, manual)
             if commit:
                 self.env.cr.commit()  # pylint: disable=invalid-commit
+            # What a batch wrote is not read again: keep memory flat over thousands of customers.
+            self.env.flush_all()
+            for model in self._batch_models:
+                self.env[model].invalidate_model()
         self._refresh_status(company, today, partners=partners)
         return communications
 
@@ -346,16 +360,26 @@ class CollectionAutopilot(models.AbstractModel):
     def _process_batch_isolated(self, company, today, decisions, manual):
         """Send a batch; if it fails, send its customers one by one so that one customer's bad
         data only stops that customer, whose error is recorded."""
+        # The savepoint flushes on exit, where a constraint may still fail: keep the result only
+        # once the savepoint is released.
         try:
             with self.env.cr.savepoint():
-                return self._process_batch(company, today, decisions, manual)
+                sent = self._process_batch(company, today, decisions, manual)
+            return sent
         except Exception:
             _logger.info("collection batch failed, retrying its %s customers one by one", len(decisions))
         communications = self.env["collection.communication"]
         for decision in decisions:
             try:
                 with self.env.cr.savepoint():
-                    communications |= self._process_batch(company, today, [decision], manual)
+                    sent = self._process_batch(company, today, [decision], manual)
+                communications |= sent
+            except UniqueViolation as error:
+                if "collection_communication_unique_auto" not in str(error):
+                    raise
+                # Another worker sent this reminder since we decided: nothing to do, nothing failed.
+                _logger.info("collection reminder for partner %s already sent today", decision["partner"].id)
+                self.env.invalidate_all()
             except Exception as error:
                 _logger.warning(
                     "collection reminder for partner %s failed: %s",

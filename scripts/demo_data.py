@@ -135,7 +135,47 @@ company.write({"collection_vat_relief": "delay", "collection_vat_relief_months":
 long_overdue.with_user(admin)._collection_mark_doubtful(today, 100.0, "No answer to the final notice")
 ceased = invoice(mueller, 720.00, 430, 30)  # 400 days late
 ceased.with_user(admin)._collection_write_off(today, "Customer ceased trading", vat_relief=True)
+
+# The collections clerk's part: a promise, a dispute, a pause, then the autopilot's first run
+# (emails and SMS queued, letters waiting in Letters to Print, call tasks).
+if not company.partner_id.bank_ids:
+    env["res.partner.bank"].create(
+        {"partner_id": company.partner_id.id, "acc_number": "NL91ABNA0417164300", "allow_out_payment": True}
+    )
+company.collection_autopilot = True
+mueller_open = env["account.move"].search(
+    [
+        ("partner_id", "=", mueller.id),
+        ("payment_state", "in", ("not_paid", "partial")),
+        ("state", "=", "posted"),
+    ]
+)
+env["collection.promise"].create(
+    {
+        "partner_id": mueller.id,
+        "move_ids": [Command.set(mueller_open[:1].ids)],
+        "date": today + timedelta(days=7),
+        "amount": mueller_open[:1].amount_residual,
+        "note": "Promised on the phone by the CFO.",
+    }
+)
+de_vries_late = env["account.move"].search(
+    [("partner_id", "=", de_vries.id), ("invoice_date_due", "<", today), ("state", "=", "posted")]
+)
+env["collection.dispute"].create(
+    {
+        "partner_id": de_vries.id,
+        "move_ids": [Command.set(de_vries_late.ids)],
+        "reason": "quality",
+        "note": "Two crates arrived damaged.",
+    }
+)
+smith.with_company(company).write(
+    {"collection_pause_until": today + timedelta(days=10), "collection_pause_note": "Waiting for their PO"}
+)
+reminders = env["collection.autopilot"]._run(company)
 env.cr.commit()
+print(f"demo reminders: {len(reminders)} sent by the autopilot's first run")
 print(
     f"demo data: {len(customers)} customers, {env['account.move'].search_count([('move_type', '=', 'out_invoice')])} invoices"
 )

@@ -397,3 +397,19 @@ class TestAutopilot(CollectionCommon):
         mail = self.env["mail.mail"].search([("mail_message_id", "=", comm.mail_message_id.id)])
         self.assertEqual(mail.attachment_ids, pdf, "the next reminder reuses the stored PDF")
         self.assertEqual(self.env["ir.attachment"].search_count([]), attachments, "nothing rendered again")
+
+    def test_two_workers_never_double_send(self):
+        """A second worker that decided before the first one sent records nothing, not even a failure."""
+        self._invoice(self.customer, 100.0, "2026-01-01", "2026-01-31")
+        autopilot = self.env["collection.autopilot"]
+        with freeze_time("2026-02-03"):
+            today = fields.Date.today()
+            late_decisions = autopilot._decide(self.company, today)
+            first = autopilot._run(self.company)
+            with mute_logger("odoo.sql_db", "odoo.addons.account_collection.models.collection_autopilot"):
+                second = autopilot._process_batch_isolated(self.company, today, late_decisions, False)
+        self.assertEqual(len(first), 1)
+        self.assertFalse(second, second.error)
+        sent = self.env["collection.communication"].search([("partner_id", "=", self.customer.id)])
+        self.assertEqual(sent, first, "one reminder, no failed duplicate")
+        self.assertEqual(len(self.env["mail.mail"].search([("recipient_ids", "in", self.customer.ids)])), 1)

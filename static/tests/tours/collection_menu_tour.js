@@ -19,5 +19,38 @@ registry.category("web_tour.tours").add("account_collection_menu_tour", {
             content: "The overdue customer is listed with its overdue amount",
             trigger: '.o_list_view tr.o_data_row:contains("Tour Overdue Customer") td[name="collection_overdue_amount"]:contains("500.00")',
         },
+        {
+            content: "Log a call from the customer's row",
+            trigger: '.o_list_view tr.o_data_row:contains("Tour Overdue Customer") button[name="action_collection_log_call"]',
+            run: "click",
+        },
+        {
+            content: "The customer disputes the invoice",
+            trigger: '.modal .o_field_widget[name="outcome"] input[data-value="dispute"]',
+            run: "click",
+        },
+        {
+            content: "Say why",
+            trigger: '.modal .o_field_widget[name="note"] textarea',
+            run: "edit Invoice disputed on the phone",
+        },
+        {
+            content: "Log it",
+            trigger: '.modal button[name="action_confirm"]',
+            run: "click",
+        },
+        {
+            content: "The dispute opens, covering the overdue invoice",
+            trigger: '.o_form_view .o_field_widget[name="move_ids"] .badge, .o_form_view .o_field_widget[name="move_ids"] .o_tag',
+        },
+        {
+            content: "Back to the cockpit",
+            trigger: ".o_breadcrumb .breadcrumb-item a",
+            run: "click",
+        },
+        {
+            content: "The customer now shows as disputed",
+            trigger: '.o_list_view tr.o_data_row:contains("Tour Overdue Customer") td[name="collection_pause_reason"]:contains("Disputed")',
+        },
     ],
 });
