@@ -1,6 +1,7 @@
 from . import collection_policy
 from . import collection_level
 from . import collection_communication
+from . import collection_pause_mixin
 from . import collection_promise
 from . import collection_dispute
 from . import collection_autopilot

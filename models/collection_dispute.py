@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import fields, models
 
 DISPUTE_REASONS = [
     ("not_received", "Goods or services not received"),
@@ -14,7 +14,7 @@ class CollectionDispute(models.Model):
 
     _name = "collection.dispute"
     _description = "Invoice Dispute"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "collection.pause.mixin"]
     _order = "date desc, id desc"
     _check_company_auto = True
 
@@ -42,23 +42,6 @@ class CollectionDispute(models.Model):
     )
     resolution = fields.Text()
     resolved_date = fields.Date(readonly=True)
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        records = super().create(vals_list)
-        records._refresh_partner_status()
-        return records
-
-    def write(self, vals):
-        result = super().write(vals)
-        if {"state", "move_ids", "date", "grace_days", "partner_id"} & set(vals):
-            self._refresh_partner_status()
-        return result
-
-    def _refresh_partner_status(self):
-        # Keep the cockpit's "Paused" column and its filters true at once, not after the next run.
-        for company, records in self.grouped("company_id").items():
-            records.partner_id.with_company(company)._collection_refresh_status()
 
     def action_resolve(self):
         self.filtered(lambda dispute: dispute.state == "open").write(

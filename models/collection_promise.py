@@ -8,7 +8,7 @@ class CollectionPromise(models.Model):
 
     _name = "collection.promise"
     _description = "Promise to Pay"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "collection.pause.mixin"]
     _order = "date desc, id desc"
     _check_company_auto = True
 
@@ -65,23 +65,6 @@ class CollectionPromise(models.Model):
             )
         )
         return not unpaid
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        records = super().create(vals_list)
-        records._refresh_partner_status()
-        return records
-
-    def write(self, vals):
-        result = super().write(vals)
-        if {"state", "move_ids", "date", "grace_days", "partner_id"} & set(vals):
-            self._refresh_partner_status()
-        return result
-
-    def _refresh_partner_status(self):
-        # Keep the cockpit's "Paused" column and its filters true at once, not after the next run.
-        for company, records in self.grouped("company_id").items():
-            records.partner_id.with_company(company)._collection_refresh_status()
 
     def action_cancel(self):
         self.filtered(lambda promise: promise.state == "open").state = "cancelled"
