@@ -114,7 +114,7 @@ class AccountChartTemplate(models.AbstractModel):
                 continue
             account = chart.ref(mapping[field], raise_if_not_found=False) if field in mapping else None
             if not account:
-                code = new_codes.get(field) or generic_code.ljust(max(digits, 4), "0")
+                code = (new_codes.get(field) or generic_code).ljust(max(digits, 4), "0")
                 if Account.search_count([("code", "=", code), ("company_ids", "in", company.id)], limit=1):
                     code = Account._search_new_account_code(code)
                 account = Account.create(
