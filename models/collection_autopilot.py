@@ -32,7 +32,7 @@ class CollectionAutopilot(models.AbstractModel):
     _name = "collection.autopilot"
     _description = "Collections Autopilot"
 
-    _batch_size = 200
+    _batch_size = 500
     _batch_models = (
         "mail.mail",
         "mail.message",
