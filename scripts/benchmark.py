@@ -5,7 +5,6 @@ import argparse
 import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -20,13 +19,8 @@ def main():
     opts = parser.parse_args()
     cache = Path(os.environ.get("ACCOUNT_COLLECTION_CACHE", Path.home() / ".cache" / odoo_suite.MODULE))
     data_dir = cache / "odoo-data"
-    links = Path(tempfile.mkdtemp(prefix="ac-bench-"))
-    (links / odoo_suite.MODULE).symlink_to(opts.addon.resolve(), target_is_directory=True)
-    addons_path = ",".join([str(opts.odoo / "addons"), str(opts.odoo / "odoo" / "addons"), str(links)])
-    depends = odoo_suite.manifest(opts.addon)["depends"]
-    template = odoo_suite.template_name(opts.odoo, depends)
-    if not odoo_suite.db_exists(template):
-        odoo_suite.build_template(template, opts.odoo, addons_path, data_dir, depends)
+    addons_path, _links = odoo_suite.addons_path_for(opts.odoo, opts.addon, "ac-bench-")
+    template = odoo_suite.ensure_template(opts.odoo, opts.addon, addons_path, data_dir, cache)
     for size in opts.sizes:
         customers, invoices = (int(part) for part in size.split(":"))
         db = f"ac_bench_{customers}"

@@ -6,25 +6,21 @@ installs the addon from this checkout, exports, and drops the copy.
 """
 
 import argparse
-import fcntl
 import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from odoo_suite import (
     MODULE,
-    build_template,
+    addons_path_for,
     copy_db,
-    db_exists,
     drop_db,
-    manifest,
+    ensure_template,
     odoo_cmd,
-    template_name,
 )
 
 
@@ -39,19 +35,12 @@ def main():
     cache = Path(os.environ.get("ACCOUNT_COLLECTION_CACHE", Path.home() / ".cache" / MODULE))
     data_dir = cache / "odoo-data"
     data_dir.mkdir(parents=True, exist_ok=True)
-    links = Path(tempfile.mkdtemp(prefix="ac-i18n-"))
-    (links / MODULE).symlink_to(opts.addon.resolve(), target_is_directory=True)
-    addons_path = ",".join([str(opts.odoo / "addons"), str(opts.odoo / "odoo" / "addons"), str(links)])
+    addons_path, links = addons_path_for(opts.odoo, opts.addon, "ac-i18n-")
     database = opts.database
     temporary = not database
     try:
         if temporary:
-            depends = manifest(opts.addon)["depends"]
-            template = template_name(opts.odoo, depends)
-            with open(cache / f".{template}.lock", "w") as lock:
-                fcntl.flock(lock, fcntl.LOCK_EX)
-                if not db_exists(template):
-                    build_template(template, opts.odoo, addons_path, data_dir, depends)
+            template = ensure_template(opts.odoo, opts.addon, addons_path, data_dir, cache)
             database = f"ac_i18n_{os.getpid()}"
             copy_db(template, database, data_dir)
             print(f"installing {MODULE} in {database}", flush=True)

@@ -95,6 +95,26 @@ def template_name(odoo, depends):
     return f"ac_tmpl_{hashlib.sha1(key).hexdigest()[:10]}"
 
 
+def addons_path_for(odoo, addon, prefix):
+    """Odoo's addons path with this addon, linked in a folder named after the module (Odoo wants
+    that name; a CI clone may be named otherwise). Returns (addons path, the folder)."""
+    links = Path(tempfile.mkdtemp(prefix=prefix))
+    (links / MODULE).symlink_to(addon.resolve(), target_is_directory=True)
+    return ",".join([str(odoo / "addons"), str(odoo / "odoo" / "addons"), str(links)]), links
+
+
+def ensure_template(odoo, addon, addons_path, data_dir, cache):
+    """The name of the template database with the addon's dependencies, built once."""
+    depends = manifest(addon)["depends"]
+    template = template_name(odoo, depends)
+    # Two runs at once (two checkouts, or CI beside a session) must not build it twice.
+    with open(cache / f".{template}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not db_exists(template):
+            build_template(template, odoo, addons_path, data_dir, depends)
+    return template
+
+
 def odoo_cmd(args, odoo, addons_path, data_dir):
     return [
         sys.executable,
@@ -250,18 +270,8 @@ def main():
     cache = Path(os.environ.get("ACCOUNT_COLLECTION_CACHE", Path.home() / ".cache" / MODULE))
     data_dir = cache / "odoo-data"
     data_dir.mkdir(parents=True, exist_ok=True)
-    # Odoo wants the addon in a folder named after the module; a CI clone may be named otherwise.
-    links = Path(tempfile.mkdtemp(prefix="ac-addons-"))
-    (links / MODULE).symlink_to(opts.addon.resolve(), target_is_directory=True)
-    addons_path = ",".join([str(opts.odoo / "addons"), str(opts.odoo / "odoo" / "addons"), str(links)])
-
-    depends = manifest(opts.addon)["depends"]
-    template = template_name(opts.odoo, depends)
-    # Two runs at once (two checkouts, or CI beside a session) must not build it twice.
-    with open(cache / f".{template}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not db_exists(template):
-            build_template(template, opts.odoo, addons_path, data_dir, depends)
+    addons_path, links = addons_path_for(opts.odoo, opts.addon, "ac-addons-")
+    template = ensure_template(opts.odoo, opts.addon, addons_path, data_dir, cache)
     test_db = f"ac_test_{os.getpid()}"
     copy_db(template, test_db, data_dir)
 
