@@ -56,14 +56,10 @@ class AccountMove(models.Model):
         copy=False,
         readonly=True,
         index="btree_not_null",
-        help="The last collection level the customer was reminded of for this invoice.",
+        help="The level of the last reminder that listed this invoice (the customer's level: reminders "
+        "escalate per customer).",
     )
     collection_last_date = fields.Date(string="Last reminder", copy=False, readonly=True)
-    collection_force_next = fields.Boolean(
-        copy=False,
-        readonly=True,
-        help="Set when a promise to pay is broken: the next run goes on to the next level at once.",
-    )
     collection_exclude = fields.Boolean(
         string="Excluded from reminders",
         copy=False,

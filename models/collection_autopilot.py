@@ -1,8 +1,9 @@
 import logging
 from collections import defaultdict
-from datetime import timedelta
+from dataclasses import replace
 
 from markupsafe import Markup, escape
+from psycopg2 import errorcodes
 from psycopg2.errors import UniqueViolation
 
 from odoo import Command, api, fields, models, modules
@@ -10,23 +11,37 @@ from odoo.tools import SQL, split_every
 
 from odoo.addons.base.models.ir_actions_report import _wkhtml
 
-from ..tools.schedule import days_late
-from .res_partner import PARTNER_PAUSE_REASONS
+from ..tools import escalation
+from .res_partner import NEXT_REASONS, PARTNER_PAUSE_REASONS
+
+NEXT_REASON_KEYS = {key for key, _label in NEXT_REASONS}
 
 _logger = logging.getLogger(__name__)
 
+# Another transaction holds or changed the same rows: the customer belongs to another worker
+# (or to the next run), never a failed reminder.
+CONCURRENCY_ERRORS = {
+    errorcodes.SERIALIZATION_FAILURE,
+    errorcodes.LOCK_NOT_AVAILABLE,
+    errorcodes.DEADLOCK_DETECTED,
+}
+
+
+def _is_concurrency_error(error):
+    return getattr(error, "pgcode", None) in CONCURRENCY_ERRORS
+
 
 class CollectionAutopilot(models.AbstractModel):
-    """The engine that decides who is reminded of what today, and sends it.
+    """The engine that decides what each customer receives next, and sends it.
 
-    The work is done per company in two phases:
+    The decision itself is :func:`..tools.escalation.decide`, over plain data; this model loads
+    that data in grouped queries, asks it for every customer and acts on the answer. The run, the
+    preview, "send now" and the cockpit all go through :meth:`_decisions`, so they agree.
 
-    1. decide: a handful of grouped queries over all open receivable lines give, per customer,
-       the invoices that reached a new level today (the query count does not depend on the
-       number of invoices);
-    2. send: per batch of customers, one communication each, created and dispatched in bulk
-       (emails and SMS are queued, letters wait in the print queue, calls and alerts become
-       activities). The cron commits after each batch, so a crash loses at most one batch.
+    A run works per company, in batches of customers. Each batch starts a transaction, locks its
+    customers (``FOR UPDATE SKIP LOCKED``: those another worker holds are left to it), decides
+    for them on fresh data, sends what is due, records the customers' new escalation state and
+    cockpit columns, and commits: two workers never send twice, and a crash loses one batch.
     """
 
     _name = "collection.autopilot"
@@ -41,6 +56,9 @@ class CollectionAutopilot(models.AbstractModel):
         "collection.communication",
         "collection.communication.line",
         "ir.attachment",
+        "account.move",
+        "account.move.line",
+        "res.partner",
     )
 
     # ------------------------------------------------------------------------------------------
@@ -49,49 +67,106 @@ class CollectionAutopilot(models.AbstractModel):
 
     @api.model
     def _cron_run(self):
+        # Tests run in one transaction that they roll back: they never commit.
+        commit = not modules.module.current_test
         for company in self.env["res.company"].search([("collection_autopilot", "=", True)]):
-            # Committing between batches keeps the work done when a later batch crashes; tests
-            # run in one transaction that they roll back, so they never commit.
-            self.with_company(company)._run(company, commit=not modules.module.current_test)
+            try:
+                self.with_company(company)._run(company, commit=commit)
+            except Exception:
+                if not commit:
+                    raise
+                # One company's trouble must not stop the next one: its committed batches stay,
+                # the rest is retried by the next run.
+                self.env.cr.rollback()
+                _logger.exception("collections autopilot failed for company %s", company.id)
+            if commit:
+                self.env.cr.commit()  # pylint: disable=invalid-commit
 
     @api.model
     def _run(self, company, today=None, partners=None, manual=False, commit=False):
-        """Remind the customers of `company` (or only `partners`) of what reached a new level.
+        """Send the customers of `company` (or only `partners`) what is due to them today.
 
-        With `manual`, the given customers are reminded now of the highest level their overdue
-        invoices reached, even if they were reminded of it before, and even when they are set to
-        "no automatic reminders".
+        With `manual` ("send now"), the given customers receive their next reminder now, whatever
+        its planned date, a pause by hand or "no automatic reminders"; past the policy's last
+        level they receive the last level again.
 
         :return: the communications created
         """
         self = self.with_company(company)
         today = today or fields.Date.context_today(self)
-        self._update_promises(company, today)
-        decisions = self._decide(company, today, partners=partners, manual=manual)
+        if not manual:
+            self._mark_started(company, today, commit)
+            self._update_promises_safely(company, today, commit)
+        candidates = self._candidates(company, partners)
         communications = self.env["collection.communication"]
-        for batch in split_every(self._batch_size, decisions):
-            communications |= self._process_batch_isolated(company, today, batch, manual)
+        for batch_ids in split_every(self._batch_size, candidates):
+            if commit:
+                # A fresh transaction per batch: the lock below then reads what other workers
+                # committed up to now.
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+            communications |= self._run_batch(company, today, batch_ids, manual)
             if commit:
                 self.env.cr.commit()  # pylint: disable=invalid-commit
             # What a batch wrote is not read again: keep memory flat over thousands of customers.
             self.env.flush_all()
             for model in self._batch_models:
                 self.env[model].invalidate_model()
-        self._refresh_status(company, today, partners=partners)
         return communications
 
+    @api.model
+    def _mark_started(self, company, today, commit):
+        """The day of the company's first run: the go-live setting applies to that run only."""
+        if not company.collection_started_on:
+            company.sudo().collection_started_on = today
+            if commit:
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+
+    @api.model
+    def _run_batch(self, company, today, partner_ids, manual):
+        partners = self._lock(self.env["res.partner"].browse(partner_ids))
+        if not partners:
+            return self.env["collection.communication"]
+        decisions = self._decisions(company, today, partners=partners, manual=manual)
+        due = [decision for decision in decisions if decision["decision"].due]
+        communications = self._process_batch_isolated(company, today, due, manual) if due else None
+        communications = communications or self.env["collection.communication"]
+        sent = {comm.partner_id.id for comm in communications if comm.state != "failed"}
+        try:
+            with self.env.cr.savepoint():
+                self._record(company, today, decisions, sent)
+        except Exception as error:
+            if not _is_concurrency_error(error):
+                raise
+            # The cockpit columns are refreshed by the next run or event; what was sent stands.
+            _logger.info("collections: cockpit refresh of %s customers deferred: %s", len(decisions), error)
+            self.env.invalidate_all()
+        return communications
+
+    @api.model
+    def _lock(self, partners):
+        """Lock `partners` for this transaction; the ones another worker holds are left out."""
+        if not partners:
+            return partners
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM res_partner WHERE id IN %s ORDER BY id FOR NO KEY UPDATE SKIP LOCKED",
+                tuple(partners.ids),
+            )
+        )
+        locked = {row[0] for row in self.env.cr.fetchall()}
+        if len(locked) < len(partners):
+            _logger.info(
+                "collections: %s customers are being reminded by another worker", len(partners) - len(locked)
+            )
+        return partners.filtered(lambda partner: partner.id in locked)
+
     # ------------------------------------------------------------------------------------------
-    # Decide
+    # Decide: load the data in grouped queries, ask tools.escalation.decide per customer
     # ------------------------------------------------------------------------------------------
 
     @api.model
-    def _open_items(self, company, partners=None):
-        """Open receivable items per (customer, document), in one grouped query.
-
-        Each instalment of an invoice is a receivable line of its own: the oldest unpaid one gives
-        the document's due date, and partial payments lower the residual amounts.
-        """
-        domain = [
+    def _open_lines_domain(self, company):
+        return [
             ("company_id", "=", company.id),
             ("account_type", "=", "asset_receivable"),
             ("parent_state", "=", "posted"),
@@ -99,220 +174,256 @@ class CollectionAutopilot(models.AbstractModel):
             ("amount_residual", "!=", 0),
             ("partner_id", "!=", False),
         ]
+
+    @api.model
+    def _candidates(self, company, partners=None):
+        """Ids of the customers a run looks at: those with open items, and those whose cockpit
+        columns or escalation state are set (their sequence may have ended)."""
+        if partners is not None:
+            return sorted(set(partners.commercial_partner_id.ids))
+        rows = self.env["account.move.line"]._read_group(self._open_lines_domain(company), ["partner_id"])
+        ids = {partner.id for (partner,) in rows}
+        Partner = self.env["res.partner"].with_company(company)
+        ids |= set(
+            Partner.search(
+                [
+                    "|",
+                    "|",
+                    ("collection_level_id", "!=", False),
+                    ("collection_next_date", "!=", False),
+                    ("collection_pause_reason", "!=", False),
+                ]
+            ).ids
+        )
+        return sorted(ids)
+
+    @api.model
+    def _open_items(self, company, partners=None):
+        """Open receivable items per (customer, document, due date, currency), in one grouped
+        query: each instalment of an invoice is an item of its own."""
+        domain = self._open_lines_domain(company)
         if partners is not None:
             domain.append(("partner_id", "in", partners.commercial_partner_id.ids))
         return self.env["account.move.line"]._read_group(
             domain,
-            ["partner_id", "move_id", "currency_id"],
-            ["date_maturity:min", "amount_residual:sum", "amount_residual_currency:sum"],
+            ["partner_id", "move_id", "date_maturity:day", "currency_id"],
+            ["amount_residual:sum", "amount_residual_currency:sum"],
         )
 
     @api.model
-    def _decide(self, company, today, partners=None, manual=False):
-        """Per customer to remind: the level to send and the documents to list.
+    def _paused_moves(self, moves, today):
+        """{move: pause reason} for the moves whose reminders are paused today (one query per
+        reason, subselects included)."""
+        paused = {}
+        Move = self.env["account.move"]
+        for reason, domain in reversed(Move._collection_pause_domains(today).items()):
+            for move in Move.search([("id", "in", moves.ids), *domain]):
+                paused[move] = reason  # reversed: the first reason in priority order wins
+        return paused
 
-        :return: a list of dicts with keys partner, level, items (the open documents to show) and
-                 reached (invoice -> level reached, for the invoices this communication moves on)
+    @api.model
+    def _policy_of(self, partner, company):
+        """The customer's policy: his own while it is active, else the company's default."""
+        policy = partner.collection_policy_id
+        if not policy.active:
+            policy = company.collection_policy_id
+        return policy if policy.active else policy.browse()
+
+    @api.model
+    def _pure_policy(self, policy):
+        return escalation.Policy(
+            levels=[escalation.Level(level.id, level.offset_days) for level in policy.level_ids],
+            min_interval=policy.min_interval_days,
+            minimum_amount=policy.minimum_amount,
+        )
+
+    @api.model
+    def _decisions(self, company, today, partners=None, manual=False):
+        """What each customer (all with open items, or `partners`) receives next.
+
+        :return: a list of dicts, one per customer with a policy: ``partner``, ``policy``,
+            ``state`` and ``items`` (the pure inputs; ``items`` by key), ``moves`` (item key ->
+            account.move) and ``decision`` (a :class:`tools.escalation.Decision`)
         """
-        rows = self._open_items(company, partners)
-        if not rows:
+        self = self.with_company(company)
+        if partners is None:
+            partners = self.env["res.partner"].browse(self._candidates(company))
+        partners = partners.commercial_partner_id.with_company(company)
+        if not partners:
             return []
-        moves = self.env["account.move"].browse({move.id for _partner, move, *_rest in rows})
-        moves.fetch(["move_type", "collection_level_id", "collection_force_next", "name"])
-        paused = moves.search(
-            [("id", "in", moves.ids), ("collection_pause_reason", "!=", False)]
-        )  # one query, subselects included
-        customers = (
-            self.env["res.partner"].browse({partner.id for partner, *_rest in rows}).with_company(company)
-        )
-        customers.fetch(["collection_policy_id", "collection_no_auto", "collection_pause_until", "name"])
-        policy_of = {
-            partner: partner.collection_policy_id or company.collection_policy_id for partner in customers
-        }
-        levels_of = {
-            policy: policy.level_ids.sorted(lambda level: (level.offset_days, level.id))
-            for policy in set(policy_of.values())
-            if policy
-        }
-
-        items_of = defaultdict(list)
-        for partner, move, currency, date_due, residual, residual_currency in rows:
-            items_of[partner].append(
-                {
-                    "move": move,
-                    "currency": currency,
-                    "date_due": date_due,
-                    "days_late": days_late(date_due, today) if date_due else 0,
-                    "amount_residual": residual,
-                    "amount_residual_currency": residual_currency,
-                    "paused": move in paused,
-                }
-            )
-
-        decisions = []
-        for partner, items in items_of.items():
-            partner = partner.with_company(company)
-            policy = policy_of.get(partner)
-            levels = levels_of.get(policy)
-            if not levels or (not manual and (partner.collection_no_auto or self._paused(partner, today))):
-                continue
-            reached = {}
-            needed = {}
-            for item in items:
-                move = item["move"]
-                if item["paused"] or item["amount_residual"] <= 0 or move.move_type != "out_invoice":
-                    continue
-                level = self._level_for(levels, item["days_late"])
-                current = move.collection_level_id
-                if move.collection_force_next:
-                    later = levels.filtered(
-                        lambda lvl, current=current: not current or lvl.offset_days > current.offset_days
-                    )
-                    level = max(
-                        level or later[:1], later[:1], key=lambda lvl: lvl.offset_days if lvl else -9999
-                    )
-                if not level:
-                    continue
-                item["level"] = level
-                reached[move] = level
-                if not current or level.offset_days > current.offset_days:
-                    needed[move] = level
-            if not needed and not (manual and reached):
-                continue
-            driving = max((needed or reached).values(), key=lambda level: level.offset_days)
-            shown = [
-                item
-                for item in items
-                if not item["paused"]
-                and (item["amount_residual"] < 0 or item["days_late"] > 0 or item["move"] in reached)
-            ]
-            decisions.append(
-                {"partner": partner, "level": driving, "items": shown, "reached": needed or reached}
-            )
-        return decisions
-
-    @api.model
-    def _paused(self, partner, today):
-        return bool(partner.collection_pause_until and partner.collection_pause_until >= today)
-
-    @api.model
-    def _refresh_status(self, company, today=None, partners=None):
-        """Refresh the cockpit columns of the customers (all, or `partners`) of `company`:
-        level reached, next level and date, and why reminders wait. A few grouped queries,
-        whatever the number of invoices."""
-        today = today or fields.Date.context_today(self)
-        # The snapshot belongs to the system: whoever triggers the refresh (a clerk logging a
-        # promise) may not edit customers, yet their cockpit columns must follow.
-        Partner = self.env["res.partner"].sudo().with_company(company)
         rows = self._open_items(company, partners)
         moves = self.env["account.move"].browse({move.id for _partner, move, *_rest in rows})
-        moves.fetch(["move_type", "collection_level_id", "collection_force_next"])
-        customers = Partner.browse({partner.id for partner, *_rest in rows})
-        customers.fetch(
+        moves.fetch(["move_type", "collection_last_date"])
+        paused = self._paused_moves(moves, today)
+        partners.fetch(
             [
                 "collection_policy_id",
                 "collection_no_auto",
                 "collection_pause_until",
                 "collection_level_id",
-                "collection_next_level_id",
-                "collection_next_date",
-                "collection_pause_reason",
+                "collection_last_date",
+                "collection_force_next",
             ]
         )
-        levels_of = {}
-        status = {}
-        for partner, move, _currency, date_due, residual, _residual_currency in rows:
-            partner = partner.with_company(company)
-            if move.move_type != "out_invoice" or residual <= 0:
+        rows_of = defaultdict(list)
+        for row in rows:
+            rows_of[row[0].id].append(row)
+        catch_up = company.collection_go_live == "catch_up" and (
+            not company.collection_started_on or company.collection_started_on >= today
+        )
+        pure_policies = {}
+        result = []
+        for partner in partners:
+            policy = self._policy_of(partner, company)
+            if not policy:
                 continue
-            policy = partner.collection_policy_id or company.collection_policy_id
-            if policy not in levels_of:
-                levels_of[policy] = policy.level_ids.sorted(lambda level: (level.offset_days, level.id))
-            levels = levels_of[policy]
-            values = status.setdefault(partner.id, {"level": levels.browse(), "next": None, "reasons": set()})
-            current = move.collection_level_id
-            if current and (not values["level"] or current.offset_days > values["level"].offset_days):
-                values["level"] = current
-            reason = move.collection_pause_reason
-            if reason:
-                values["reasons"].add(reason)
-                continue
-            following = levels.filtered(
-                lambda level, current=current: not current or level.offset_days > current.offset_days
-            )[:1]
-            if not following or not date_due:
-                continue
-            when = (
-                today
-                if move.collection_force_next
-                else max(date_due + timedelta(following.offset_days), today)
+            if policy not in pure_policies:
+                pure_policies[policy] = self._pure_policy(policy)
+            pure_policy = pure_policies[policy]
+            dunning = [level.key for level in pure_policy.dunning]
+            level = partner.collection_level_id
+            state = escalation.State(
+                level=dunning.index(level.id) if level.id in dunning else None,
+                last_date=partner.collection_last_date or None,
+                force_next=partner.collection_force_next,
+                paused_until=partner.collection_pause_until or None,
+                no_auto=partner.collection_no_auto,
             )
-            if not values["next"] or when < values["next"][0]:
-                values["next"] = (when, following)
-        # The pause reason depends on the day: do not leave it in the cache for later readers.
-        moves.invalidate_recordset(["collection_pause_reason", "collection_paused_until"])
-        order = [reason for reason, _label in PARTNER_PAUSE_REASONS]
-        groups = defaultdict(list)
-        for partner in customers:
-            values = status.get(partner.id)
-            if not values:
-                continue
-            reasons = values["reasons"]
-            nxt = values["next"]
-            if self._paused(partner, today):
-                reasons.add("manual")
-                nxt = nxt and (max(nxt[0], partner.collection_pause_until + timedelta(1)), nxt[1])
-            if partner.collection_no_auto:
-                nxt = None
-            key = (
-                values["level"].id,
-                nxt[1].id if nxt else False,
-                nxt[0] if nxt else False,
-                min(reasons, key=order.index) if reasons else False,
+            items, move_of = [], {}
+            for _partner, move, date_due, currency, residual, residual_currency in rows_of[partner.id]:
+                key = (move.id, date_due, currency.id)
+                move_of[key] = move
+                items.append(
+                    escalation.Item(
+                        key=key,
+                        currency=currency.id,
+                        amount=currency.round(residual_currency),
+                        amount_company=company.currency_id.round(residual),
+                        date_due=date_due or move.date,
+                        debt=move.move_type == "out_invoice",
+                        paused=paused.get(move, ""),
+                        last_listed=move.collection_last_date or None,
+                        document=move.id,
+                    )
+                )
+            currencies = {currency.id: currency for *_rest, currency, _r, _rc in rows_of[partner.id]}
+            decision = escalation.decide(
+                items,
+                state,
+                pure_policy,
+                today,
+                catch_up=catch_up,
+                manual=manual,
+                digits=lambda currency_id, currencies=currencies: currencies[currency_id].decimal_places,
             )
-            current = (
-                partner.collection_level_id.id,
-                partner.collection_next_level_id.id,
-                partner.collection_next_date,
-                partner.collection_pause_reason,
-            )
-            if key != current:
-                groups[key].append(partner.id)
-        stale_domain = [
-            "|",
-            "|",
-            ("collection_level_id", "!=", False),
-            ("collection_next_date", "!=", False),
-            ("collection_pause_reason", "!=", False),
-        ]
-        if partners is not None:
-            stale_domain.append(("id", "in", partners.commercial_partner_id.ids))
-        stale = Partner.search(stale_domain) - Partner.browse(status)
-        if stale:
-            groups[(False, False, False, False)] += stale.ids
-        for (level_id, next_level_id, next_date, reason), ids in groups.items():
-            Partner.browse(ids).write(
+            result.append(
                 {
-                    "collection_level_id": level_id,
-                    "collection_next_level_id": next_level_id,
-                    "collection_next_date": next_date,
-                    "collection_pause_reason": reason,
+                    "partner": partner,
+                    "policy": policy,
+                    "state": state,
+                    "pure_policy": pure_policy,
+                    "items": items,
+                    "moves": move_of,
+                    "currencies": currencies,
+                    "catch_up": catch_up,
+                    "decision": decision,
                 }
             )
+        return result
+
+    # ------------------------------------------------------------------------------------------
+    # Record: the customers' escalation state and cockpit columns
+    # ------------------------------------------------------------------------------------------
 
     @api.model
-    def _level_for(self, levels, days):
-        """The highest level of `levels` (sorted by offset) reached `days` after the due date."""
-        reached = levels.filtered(lambda level: level.offset_days <= days)
-        return reached[-1:] if reached else levels.browse()
+    def _record(self, company, today, decisions, sent):
+        """Write what the batch changed: for the customers in `sent` (ids) their new level and
+        date of last reminder; for every customer the cockpit columns, from the decision the next
+        run will take (asked again with the new state: no query)."""
+        order = [reason for reason, _label in PARTNER_PAUSE_REASONS]
+        groups = defaultdict(list)
+        for values in decisions:
+            partner, decision, state = values["partner"], values["decision"], values["state"]
+            items = values["items"]
+            if partner.id in sent:
+                state = escalation.advance(state, decision, today)
+                listed = {item.document for item in (*decision.overdue, *decision.coming)}
+                items = [
+                    replace(item, last_listed=today) if item.document in listed else item for item in items
+                ]
+            elif decision.ended:
+                state = escalation.advance(state, decision, today)
+            following = escalation.decide(
+                items,
+                state,
+                values["pure_policy"],
+                today,
+                catch_up=values["catch_up"],
+                digits=lambda currency_id, currencies=values["currencies"]: (
+                    currencies[currency_id].decimal_places
+                ),
+            )
+            dunning = values["pure_policy"].dunning
+            reasons = {item.paused for item in items if item.paused and item.debt and item.amount > 0}
+            if state.paused_until and state.paused_until >= today:
+                reasons.add("manual")
+            snapshot = {
+                "collection_level_id": dunning[state.level].key if state.level is not None else False,
+                "collection_last_date": state.last_date or False,
+                "collection_force_next": state.force_next,
+                "collection_next_level_id": following.level.key
+                if following.level and following.kind
+                else False,
+                "collection_next_date": following.date or False,
+                "collection_next_reason": following.reason if following.reason in NEXT_REASON_KEYS else False,
+                "collection_end_of_policy": following.end_of_policy,
+                "collection_pause_reason": min(reasons, key=order.index) if reasons else False,
+            }
+            current = {name: partner[name] for name in snapshot}
+            current = {
+                name: (value.id if isinstance(value, models.BaseModel) else value)
+                for name, value in current.items()
+            }
+            if current != snapshot:
+                groups[tuple(sorted(snapshot.items()))].append(partner.id)
+        Partner = self.env["res.partner"].sudo().with_company(company)
+        for key, ids in groups.items():
+            Partner.browse(ids).write(dict(key))
+        return True
+
+    @api.model
+    def _refresh_status(self, company, today=None, partners=None):
+        """Bring the cockpit columns of `partners` (or every customer) of `company` up to date,
+        from the same decision the run takes."""
+        today = today or fields.Date.context_today(self)
+        if partners is None:
+            partners = self.env["res.partner"].browse(self._candidates(company))
+        for batch_ids in split_every(self._batch_size, partners.commercial_partner_id.ids):
+            batch = self.env["res.partner"].browse(batch_ids)
+            self._record(company, today, self._decisions(company, today, partners=batch), set())
+        return True
 
     # ------------------------------------------------------------------------------------------
     # Promises
     # ------------------------------------------------------------------------------------------
 
     @api.model
+    def _update_promises_safely(self, company, today, commit):
+        """Close the promises in a savepoint of their own: a conflict there never stops sending."""
+        try:
+            with self.env.cr.savepoint():
+                self._update_promises(company, today)
+            if commit:
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+        except Exception as error:
+            if not _is_concurrency_error(error):
+                raise
+            _logger.info("collections: promises of company %s updated next run: %s", company.id, error)
+            self.env.invalidate_all()
+
+    @api.model
     def _update_promises(self, company, today):
-        """Close the open promises: kept once the invoices are paid, broken past the deadline."""
+        """Close the open promises: kept once the promised amount is paid, broken past the deadline."""
         promises = self.env["collection.promise"].search(
             [("company_id", "=", company.id), ("state", "=", "open")]
         )
@@ -324,12 +435,12 @@ class CollectionAutopilot(models.AbstractModel):
         if not broken:
             return
         broken.state = "broken"
-        broken.move_ids.filtered(lambda move: move.payment_state in ("not_paid", "partial")).write(
-            {"collection_force_next": True}
-        )
+        # The customer goes on to his next level at once.
+        for partner in broken.partner_id.commercial_partner_id:
+            partner.with_company(company).sudo().collection_force_next = True
         activity_type = self.env.ref("mail.mail_activity_data_todo")
         model_id = self.env["ir.model"]._get_id("res.partner")
-        self.env["mail.activity"].create(
+        self.env["mail.activity"].sudo().create(
             [
                 {
                     "res_model_id": model_id,
@@ -338,9 +449,11 @@ class CollectionAutopilot(models.AbstractModel):
                     "summary": self.env._("Promise to pay broken"),
                     "note": escape(
                         self.env._(
-                            "%(partner)s promised to pay %(invoices)s by %(date)s and has not paid. "
-                            "Reminders resume at the next level.",
+                            "%(partner)s promised to pay %(amount)s on %(invoices)s by %(date)s and paid "
+                            "%(paid)s by the deadline. Reminders resume at the next level.",
                             partner=promise.partner_id.name,
+                            amount=promise.currency_id.format(promise.amount),
+                            paid=promise.currency_id.format(promise._amount_paid()),
                             invoices=", ".join(promise.move_ids.mapped("name")),
                             date=promise.date,
                         )
@@ -359,7 +472,8 @@ class CollectionAutopilot(models.AbstractModel):
     @api.model
     def _process_batch_isolated(self, company, today, decisions, manual):
         """Send a batch; if it fails, send its customers one by one so that one customer's bad
-        data only stops that customer, whose error is recorded."""
+        data only stops that customer, whose error is recorded. Conflicts with another worker
+        are not errors: that customer is left to it."""
         # The savepoint flushes on exit, where a constraint may still fail: keep the result only
         # once the savepoint is released.
         try:
@@ -368,59 +482,74 @@ class CollectionAutopilot(models.AbstractModel):
             return sent
         except Exception:
             _logger.info("collection batch failed, retrying its %s customers one by one", len(decisions))
+            self.env.invalidate_all()
         communications = self.env["collection.communication"]
-        for decision in decisions:
+        for values in decisions:
+            partner = values["partner"]
             try:
                 with self.env.cr.savepoint():
-                    sent = self._process_batch(company, today, [decision], manual)
+                    sent = self._process_batch(company, today, [values], manual)
                 communications |= sent
             except UniqueViolation as error:
                 if "collection_communication_unique_auto" not in str(error):
                     raise
                 # Another worker sent this reminder since we decided: nothing to do, nothing failed.
-                _logger.info("collection reminder for partner %s already sent today", decision["partner"].id)
+                _logger.info("collection reminder for partner %s already sent today", partner.id)
                 self.env.invalidate_all()
             except Exception as error:
-                _logger.warning(
-                    "collection reminder for partner %s failed: %s",
-                    decision["partner"].id,
-                    error,
-                    exc_info=True,
-                )
                 self.env.invalidate_all()
-                communications |= self.env["collection.communication"].create(
-                    {
-                        "company_id": company.id,
-                        "partner_id": decision["partner"].id,
-                        "date": today,
-                        "level_id": decision["level"].id,
-                        "manual": manual,
-                        "error": str(error),
-                        "user_id": self._responsible(decision["partner"], company).id,
-                    }
+                if _is_concurrency_error(error):
+                    _logger.info(
+                        "collection reminder for partner %s left to another worker: %s", partner.id, error
+                    )
+                    continue
+                _logger.warning(
+                    "collection reminder for partner %s failed: %s", partner.id, error, exc_info=True
+                )
+                decision = values["decision"]
+                communications |= (
+                    self.env["collection.communication"]
+                    .sudo()
+                    .create(
+                        {
+                            "company_id": company.id,
+                            "partner_id": partner.id,
+                            "date": today,
+                            "level_id": decision.level.key,
+                            "manual": manual,
+                            "error": str(error),
+                        "currency_id": company.currency_id.id,
+                            "user_id": self._responsible(partner, company).id,
+                        }
+                    )
                 )
         return communications
 
     @api.model
     def _process_batch(self, company, today, decisions, manual):
-        Communication = self.env["collection.communication"]
+        Communication = self.env["collection.communication"].sudo()
         responsibles = self._responsibles(
-            self.env["res.partner"].union(*(decision["partner"] for decision in decisions)), company
+            self.env["res.partner"].union(*(values["partner"] for values in decisions)), company
         )
         vals_list = [
             self._prepare_communication_vals(
-                company, today, decision, manual, responsibles[decision["partner"].id]
+                company, today, values, manual, responsibles[values["partner"].id]
             )
-            for decision in decisions
+            for values in decisions
         ]
         communications = Communication.create(vals_list)
         self._ensure_portal_tokens(communications.line_ids.move_id)
         self._send_emails(communications.filtered("channel_email"))
         self._send_sms(communications.filtered("channel_sms"))
         self._create_activities(communications.filtered(lambda comm: comm.channel_call or comm.channel_alert))
-        # Move every invoice to the level it reached: one write per level, not per invoice.
+        # The documents listed remember the level and the day: one query for all of them.
         self._set_levels(
-            {move: level for decision in decisions for move, level in decision["reached"].items()}, today
+            {
+                values["moves"][item.key]: values["decision"].level.key
+                for values in decisions
+                for item in (*values["decision"].overdue, *values["decision"].coming)
+            },
+            today,
         )
         # Emailed reminders are in the chatter through their email already (see _send_emails).
         logged = communications.filtered(lambda comm: not comm.channel_email)
@@ -432,24 +561,24 @@ class CollectionAutopilot(models.AbstractModel):
 
     @api.model
     def _set_levels(self, level_of, today):
-        """Record on each invoice the level it reached, in one query.
+        """Record on each document listed the level of the reminder and the day, in one query.
 
-        These three fields belong to the autopilot and carry no accounting data: going through
+        These fields belong to the autopilot and carry no accounting data: going through
         account.move's write() would run its lock-date and synchronisation checks, which read
         every line of every invoice, for nothing.
         """
         if not level_of:
             return
         moves = self.env["account.move"].union(*level_of)
-        fnames = ["collection_level_id", "collection_last_date", "collection_force_next"]
+        fnames = ["collection_level_id", "collection_last_date"]
         moves.flush_recordset(fnames)
         self.env.cr.execute(
             SQL(
                 "UPDATE account_move AS move SET collection_level_id = new.level_id, "
-                "collection_last_date = %s, collection_force_next = FALSE "
+                "collection_last_date = %s "
                 "FROM (VALUES %s) AS new(id, level_id) WHERE move.id = new.id",
                 today,
-                SQL(", ").join(SQL("(%s, %s)", move.id, level.id) for move, level in level_of.items()),
+                SQL(", ").join(SQL("(%s, %s)", move.id, level_id) for move, level_id in level_of.items()),
             )
         )
         moves.invalidate_recordset(fnames)
@@ -470,10 +599,53 @@ class CollectionAutopilot(models.AbstractModel):
             missing.invalidate_recordset(["access_token"])
 
     @api.model
-    def _prepare_communication_vals(self, company, today, decision, manual, responsible):
-        partner, level = decision["partner"], decision["level"]
+    def _prepare_communication_vals(self, company, today, values, manual, responsible):
+        partner, decision = values["partner"], values["decision"]
+        level = self.env["collection.level"].browse(decision.level.key)
         channels, fallback = self._channels(partner, level)
-        overdue = sum(item["amount_residual"] for item in decision["items"] if item["amount_residual"] > 0)
+        moves = values["moves"]
+        currencies = values["currencies"]
+        sections = [
+            ("overdue", decision.overdue),
+            ("credit", decision.credits),
+            ("coming", decision.coming),
+        ]
+        lines = [
+            Command.create(
+                {
+                    "move_id": moves[item.key].id,
+                    "section": section,
+                    "level_id": level.id if section != "credit" else False,
+                    "date_due": item.date_due,
+                    "days_late": (today - item.date_due).days,
+                    "currency_id": item.currency,
+                    "amount_residual": item.amount_company,
+                    "amount_residual_currency": item.amount,
+                }
+            )
+            for section, items in sections
+            for item in items
+        ]
+        if len(decision.totals) == 1:
+            total = decision.totals[0]
+            currency = currencies[total.currency]
+            amounts = {
+                "amount_overdue": total.overdue,
+                "amount_credits": total.credits,
+                "amount_claimed": total.claimed,
+                "amount_coming": total.coming,
+            }
+        else:
+            # Several currencies: the letter shows a total per currency; the record keeps their
+            # sum in company currency.
+            currency = company.currency_id
+            overdue = company.currency_id.round(sum(item.amount_company for item in decision.overdue))
+            amounts = {
+                "amount_overdue": overdue,
+                "amount_credits": max(overdue - decision.claimed_company, 0.0),
+                "amount_claimed": decision.claimed_company,
+                "amount_coming": sum(item.amount_company for item in decision.coming),
+            }
         return {
             "company_id": company.id,
             "partner_id": partner.id,
@@ -489,22 +661,9 @@ class CollectionAutopilot(models.AbstractModel):
             "letter_state": "to_print" if channels["letter"] else False,
             "registered_letter": channels["letter"] and level.registered_letter,
             "fallback_note": fallback,
-            "amount_overdue": overdue,
-            "amount_due": sum(item["amount_residual"] for item in decision["items"]),
-            "line_ids": [
-                Command.create(
-                    {
-                        "move_id": item["move"].id,
-                        "level_id": item.get("level", level.browse()).id,
-                        "date_due": item["date_due"],
-                        "days_late": item["days_late"],
-                        "currency_id": item["currency"].id,
-                        "amount_residual": item["amount_residual"],
-                        "amount_residual_currency": item["amount_residual_currency"],
-                    }
-                )
-                for item in decision["items"]
-            ],
+            "currency_id": currency.id,
+            **amounts,
+            "line_ids": lines,
         }
 
     @api.model
@@ -591,7 +750,7 @@ class CollectionAutopilot(models.AbstractModel):
             level=comm.level_id.name,
             channels=", ".join(channels),
             invoices=", ".join(
-                comm.line_ids.filtered(lambda line: line.amount_residual > 0).move_id.mapped("name")
+                comm.line_ids.filtered(lambda line: line.section != "credit").move_id.mapped("name")
             ),
         )
         if comm.fallback_note:
@@ -669,13 +828,13 @@ class CollectionAutopilot(models.AbstractModel):
     def _invoice_attachments(self, communications):
         """The PDFs of the overdue invoices, reusing those Odoo already stored; the missing ones
         are rendered in one report call."""
-        invoices = communications.line_ids.filtered(lambda line: line.amount_residual > 0).move_id
+        invoices = communications.line_ids.filtered(lambda line: line.section == "overdue").move_id
         missing = invoices.filtered(lambda move: not move.invoice_pdf_report_id)
         if missing:
             self._store_invoice_pdfs(missing)
         return {
             comm: comm.line_ids.filtered(
-                lambda line: line.amount_residual > 0
+                lambda line: line.section == "overdue"
             ).move_id.invoice_pdf_report_id.ids
             for comm in communications
         }
@@ -781,39 +940,54 @@ class CollectionAutopilot(models.AbstractModel):
                 self.env._("%(days)s days late", days=line.days_late),
             )
             for line in comm.line_ids
-            if line.amount_residual > 0
+            if line.section == "overdue"
         )
         return Markup("<ul>%s</ul>") % rows
 
     # ------------------------------------------------------------------------------------------
-    # Preview
+    # Preview and "send now"
     # ------------------------------------------------------------------------------------------
 
     @api.model
     def _preview(self, company, partners):
-        """What "Send now" would send to `partners`, without sending or recording anything.
+        """What "Send now" would send to `partners`, without sending or recording anything, and
+        why nothing would go to the others.
 
         The communications are created and rendered exactly as for real, inside a savepoint that
         is then rolled back: the preview cannot drift from what is sent.
+
+        :return: (previews, {partner: why nothing is sent})
         """
         self = self.with_company(company)
         today = fields.Date.context_today(self)
-        decisions = self._decide(company, today, partners=partners, manual=True)
-        if not decisions:
-            return []
+        partners = partners.commercial_partner_id
+        decisions = self._decisions(company, today, partners=partners, manual=True)
+        planned = {values["partner"]: values for values in self._decisions(company, today, partners=partners)}
+        sendable = [values for values in decisions if values["decision"].due]
+        skipped = {
+            partner: self._reason_text(planned.get(partner), company, today)
+            for partner in partners
+            if partner not in {values["partner"] for values in sendable}
+        }
+        if not sendable:
+            return [], skipped
         responsibles = self._responsibles(
-            self.env["res.partner"].union(*(decision["partner"] for decision in decisions)), company
+            self.env["res.partner"].union(*(values["partner"] for values in sendable)), company
         )
         previews = []
         savepoint = self.env.cr.savepoint()
         try:
-            comms = self.env["collection.communication"].create(
-                [
-                    self._prepare_communication_vals(
-                        company, today, decision, True, responsibles[decision["partner"].id]
-                    )
-                    for decision in decisions
-                ]
+            comms = (
+                self.env["collection.communication"]
+                .sudo()
+                .create(
+                    [
+                        self._prepare_communication_vals(
+                            company, today, values, True, responsibles[values["partner"].id]
+                        )
+                        for values in sendable
+                    ]
+                )
             )
             mail_default = self.env.ref("account_collection.mail_template_collection_reminder")
             sms_default = self.env.ref("account_collection.sms_template_collection_reminder")
@@ -824,16 +998,19 @@ class CollectionAutopilot(models.AbstractModel):
                 bodies = mail_template._render_field("body_html", group.ids, compute_lang=True)
                 texts = sms_template._render_field("body", group.ids, compute_lang=True)
                 for comm in group:
+                    plan = planned.get(comm.partner_id)
                     previews.append(
                         {
                             "partner_id": comm.partner_id.id,
                             "level_id": level.id,
                             "channels": ", ".join(self._channel_labels(comm)),
                             "fallback_note": comm.fallback_note,
-                            "amount_overdue": comm.amount_overdue,
+                            "currency_id": comm.currency_id.id,
+                            "amount_overdue": comm.amount_claimed,
                             "invoice_count": len(
-                                comm.line_ids.filtered(lambda line: line.amount_residual > 0)
+                                comm.line_ids.filtered(lambda line: line.section != "credit")
                             ),
+                            "planned": self._reason_text(plan, company, today),
                             "email_subject": comm.channel_email and subjects[comm.id],
                             "email_body": comm.channel_email and bodies[comm.id],
                             "sms_body": comm.channel_sms and texts[comm.id],
@@ -842,5 +1019,77 @@ class CollectionAutopilot(models.AbstractModel):
         finally:
             # Nothing of the preview stays: not the communications, not the cache.
             savepoint.close(rollback=True)
+            self.env.invalidate_all()
+        return previews, skipped
 
-        return previews
+    @api.model
+    def _reason_text(self, values, company, today):
+        """The cockpit's "why" for a decision, in words."""
+        if not values:
+            return self.env._("No collection policy applies (no open item, or no policy for the company).")
+        decision = values["decision"]
+        level = self.env["collection.level"].browse(decision.level.key) if decision.level else None
+        date = decision.date and fields.Date.to_string(decision.date)
+        texts = {
+            escalation.DUE: lambda: self.env._("%(level)s is due today.", level=level.name),
+            escalation.WAITING_DAYS: lambda: self.env._(
+                "%(level)s on %(date)s, when the oldest open item is %(days)s days late (%(late)s today).",
+                level=level.name,
+                date=date,
+                **decision.reason_values,
+            ),
+            escalation.WAITING_INTERVAL: lambda: self.env._(
+                "%(level)s on %(date)s: at least %(interval)s days after the last reminder of %(last)s.",
+                level=level.name,
+                date=date,
+                interval=decision.reason_values["interval"],
+                last=fields.Date.to_string(decision.reason_values["last"]),
+            ),
+            escalation.COURTESY: lambda: self.env._(
+                "%(level)s on %(date)s, before the invoice due on %(due)s.",
+                level=level.name,
+                date=date,
+                due=fields.Date.to_string(decision.reason_values["date_due"]),
+            ),
+            escalation.PAUSED_BY_HAND: lambda: self.env._(
+                "Paused by hand until %(until)s; then %(level)s on %(date)s.",
+                until=fields.Date.to_string(decision.reason_values["until"]),
+                level=level.name,
+                date=date,
+            ),
+            escalation.ITEMS_PAUSED: lambda: self.env._(
+                "Everything overdue is paused (%(reasons)s).",
+                reasons=", ".join(
+                    dict(PARTNER_PAUSE_REASONS).get(reason, reason)
+                    for reason in decision.reason_values["reasons"]
+                ),
+            ),
+            escalation.NO_AUTO: lambda: self.env._("No automatic reminders for this customer."),
+            escalation.COVERED: lambda: self.env._(
+                "Credit notes and unallocated payments cover what is overdue."
+            ),
+            escalation.BELOW_MINIMUM: lambda: self.env._(
+                "What is overdue is not above the policy's minimum of %(minimum)s.",
+                minimum=company.currency_id.format(decision.reason_values["minimum"]),
+            ),
+            escalation.END_OF_POLICY: lambda: self.env._(
+                "Past the policy's last level: %(action)s",
+                action=values["policy"]._end_action_text(),
+            ),
+            escalation.NOTHING: lambda: self.env._("Nothing overdue and nothing coming due soon."),
+            escalation.NO_LEVELS: lambda: self.env._("The policy has no level."),
+        }
+        return texts[decision.reason]()
+
+    @api.model
+    def _sent_today(self, company, partners, today):
+        """The reminders `partners` already received today, by customer."""
+        communications = self.env["collection.communication"].search(
+            [
+                ("company_id", "=", company.id),
+                ("partner_id", "in", partners.commercial_partner_id.ids),
+                ("date", "=", today),
+                ("state", "!=", "cancelled"),
+            ]
+        )
+        return communications.grouped("partner_id")

@@ -3,6 +3,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_date
+from odoo.tools import format_amount as tools_format_amount
 
 from ..tools.reference import InvalidIBAN, check_iban, decode_rf, format_rf, parse_rf, rf_for_partner
 from ..tools.words import amount_in_words
@@ -33,10 +34,20 @@ class CollectionCommunication(models.Model):
     line_ids = fields.One2many(
         "collection.communication.line", "communication_id", string="Invoices", readonly=True
     )
-    currency_id = fields.Many2one(related="company_id.currency_id")
-    amount_overdue = fields.Monetary(readonly=True, help="Overdue amount covered, in company currency.")
-    amount_due = fields.Monetary(
-        readonly=True, help="Everything the customer owes, credits deducted, in company currency."
+    # The figures the customer read, in the currency of his invoices (in company currency when
+    # the reminder lists several currencies: the letter then shows one total per currency).
+    currency_id = fields.Many2one("res.currency", readonly=True, required=True)
+    amount_overdue = fields.Monetary(
+        string="Overdue", readonly=True, help="The overdue items listed, before credits."
+    )
+    amount_credits = fields.Monetary(
+        string="Credits deducted", readonly=True, help="Credit notes and unallocated payments deducted."
+    )
+    amount_claimed = fields.Monetary(
+        string="Claimed", readonly=True, help="What the reminder asks to pay: overdue less credits."
+    )
+    amount_coming = fields.Monetary(
+        string="Coming due", readonly=True, help="Invoices not yet due, listed in a section of their own."
     )
 
     # Channels, each with its own progress.
@@ -143,10 +154,50 @@ class CollectionCommunication(models.Model):
         for comm in self:
             comm.display_name = f"{comm.level_id.name} - {comm.partner_id.name} - {comm.date}"
 
+    def _totals(self):
+        """One total per currency, from the lines: what the customer read.
+
+        :return: a list of dicts with currency, overdue, credits, claimed and coming
+        """
+        self.ensure_one()
+        totals = []
+        for currency, lines in self.line_ids.grouped("currency_id").items():
+            sums = {
+                section: sum(
+                    lines.filtered(lambda line, s=section: line.section == s).mapped(
+                        "amount_residual_currency"
+                    )
+                )
+                for section in ("overdue", "credit", "coming")
+            }
+            if not (sums["overdue"] or sums["coming"]):
+                continue
+            applied = min(-sums["credit"], sums["overdue"])
+            totals.append(
+                {
+                    "currency": currency,
+                    "overdue": currency.round(sums["overdue"]),
+                    "credits": currency.round(applied),
+                    "claimed": currency.round(sums["overdue"] - applied),
+                    "coming": currency.round(sums["coming"]),
+                }
+            )
+        return totals
+
+    def _claimed_text(self):
+        """The amounts to pay, one per currency (for an SMS): "€ 400.00" or "€ 400.00 + $ 50.00".
+        A courtesy reminder, which claims nothing yet, gives what is coming due."""
+        self.ensure_one()
+        totals = self._totals()
+        key = "claimed" if any(total["claimed"] for total in totals) else "coming"
+        return " + ".join(
+            tools_format_amount(self.env, total[key], total["currency"]) for total in totals if total[key]
+        )
+
     def _portal_link(self):
         """Where the customer pays: the portal page of the oldest overdue invoice."""
         self.ensure_one()
-        lines = self.line_ids.filtered(lambda line: line.amount_residual > 0 and line.move_id.access_token)
+        lines = self.line_ids.filtered(lambda line: line.section != "credit" and line.move_id.access_token)
         move = lines[:1].move_id
         return move.get_base_url() + move.get_portal_url() if move else ""
 
@@ -336,16 +387,19 @@ class CollectionCommunication(models.Model):
         self = self.with_context(lang=lang)
         tone = self._letter_tone()
         lines = self.line_ids.sorted(lambda line: (line.date_due or self.date, line.id))
-        invoices = lines.filtered(lambda line: line.amount_residual_currency > 0)
-        credits = lines - invoices
+        courtesy = tone == "courtesy"
+        invoices = lines.filtered(lambda line: line.section == ("coming" if courtesy else "overdue"))
+        credits = lines.filtered(lambda line: line.section == "credit")
+        coming = lines.filtered(lambda line: line.section == "coming") if not courtesy else lines.browse()
         totals = []
-        for currency, currency_lines in lines.grouped("currency_id").items():
-            amount = currency.round(sum(currency_lines.mapped("amount_residual_currency")))
+        for total in self._totals():
+            amount = total["coming"] if courtesy else total["claimed"]
             totals.append(
                 {
-                    "currency": currency,
+                    "currency": total["currency"],
                     "amount": amount,
-                    "words": self._amount_in_words(amount, currency, lang) if amount > 0 else "",
+                    "coming": 0.0 if courtesy else total["coming"],
+                    "words": self._amount_in_words(amount, total["currency"], lang) if amount > 0 else "",
                 }
             )
         payable = [total for total in totals if total["amount"] > 0]
@@ -426,6 +480,7 @@ class CollectionCommunication(models.Model):
             "registered": self.registered_letter,
             "invoices": invoices,
             "credits": credits,
+            "coming": coming,
             "totals": totals,
             "pay": pay,
             "deadline": deadline if tone in ("firm", "urgent", "final") else "",
@@ -564,6 +619,12 @@ class CollectionCommunicationLine(models.Model):
     )
     company_id = fields.Many2one(related="communication_id.company_id", store=True)
     move_id = fields.Many2one("account.move", string="Document", required=True, index=True)
+    section = fields.Selection(
+        [("overdue", "Overdue"), ("credit", "Credit"), ("coming", "Coming due")],
+        required=True,
+        default="overdue",
+        help="Where the reminder lists the item: overdue (claimed), credits deducted, or coming due.",
+    )
     level_id = fields.Many2one("collection.level", help="The level this document reached.")
     date_due = fields.Date(string="Due date")
     days_late = fields.Integer()

@@ -80,6 +80,20 @@ class CollectionLevel(models.Model):
         "Two levels of one policy cannot share the same number of days.",
     )
 
+    @api.constrains("offset_days", "policy_id")
+    def _check_one_courtesy_level(self):
+        for policy in self.policy_id:
+            before = policy.level_ids.filtered(lambda level: level.offset_days <= 0)
+            if len(before) > 1:
+                raise ValidationError(
+                    self.env._(
+                        "The policy “%(policy)s” has %(count)s levels on or before the due date: keep one "
+                        "courtesy reminder (the others would never be sent).",
+                        policy=policy.name,
+                        count=len(before),
+                    )
+                )
+
     @api.constrains("send_email", "send_sms", "send_letter", "create_call", "send_alert")
     def _check_channels(self):
         for level in self:

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class CollectionPromise(models.Model):
@@ -28,8 +29,24 @@ class CollectionPromise(models.Model):
         "('payment_state', 'in', ('not_paid', 'partial')), ('commercial_partner_id', '=', partner_id)]",
     )
     date = fields.Date(string="Promised date", required=True, tracking=True)
-    amount = fields.Monetary(string="Promised amount", tracking=True)
-    currency_id = fields.Many2one("res.currency", related="company_id.currency_id")
+    amount = fields.Monetary(
+        string="Promised amount",
+        tracking=True,
+        help="What the customer promised to pay on these invoices by the date; empty: all they owe.",
+    )
+    currency_id = fields.Many2one(
+        "res.currency",
+        compute="_compute_currency_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="The currency of the invoices.",
+    )
+    amount_open = fields.Monetary(
+        string="Owed when promised",
+        readonly=True,
+        help="What the invoices still owed when the promise was made: payments since then count toward it.",
+    )
     grace_days = fields.Integer(default=lambda self: self.env.company.collection_promise_grace_days)
     deadline = fields.Date(
         compute="_compute_deadline", store=True, help="Promised date plus the grace period."
@@ -44,6 +61,69 @@ class CollectionPromise(models.Model):
         index=True,
     )
 
+    @api.depends("move_ids")
+    def _compute_currency_id(self):
+        for promise in self:
+            promise.currency_id = promise.move_ids[:1].currency_id or promise.company_id.currency_id
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        promises = super().create(vals_list)
+        for promise in promises:
+            invoices = promise.move_ids
+            if not invoices or any(
+                move.move_type != "out_invoice"
+                or move.state != "posted"
+                or move.payment_state not in ("not_paid", "partial")
+                for move in invoices
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "A promise to pay covers open customer invoices only: choose one or more posted, unpaid "
+                        "invoices of %(customer)s (not payments, credit notes or paid invoices).",
+                        customer=promise.partner_id.display_name,
+                    )
+                )
+            promise.amount_open = promise._amount_owed()
+            if not promise.amount:
+                promise.amount = promise.amount_open
+        return promises
+
+    @api.constrains("move_ids", "amount", "currency_id")
+    def _check_amount_and_currency(self):
+        for promise in self:
+            if len(promise.move_ids.currency_id) > 1 or promise.move_ids.currency_id not in (
+                promise.currency_id,
+                promise.currency_id.browse(),
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The invoices of one promise share one currency, the promise's: record one promise per "
+                        "currency."
+                    )
+                )
+            if promise.amount < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The promised amount cannot be negative: enter what the customer promised to pay."
+                    )
+                )
+
+    def _amount_owed(self):
+        """What the invoices owe now, in the promise's currency."""
+        self.ensure_one()
+        return self.currency_id.round(sum(self.move_ids.mapped("amount_residual")))
+
+    def _amount_paid(self):
+        """What was paid on the invoices since the promise (a write-off pays nothing)."""
+        self.ensure_one()
+        written_off = sum(
+            move.collection_written_off_amount
+            for move in self.move_ids
+            if move.collection_status == "written_off"
+        )
+        return self.currency_id.round(max(self.amount_open - self._amount_owed() - written_off, 0.0))
+
     @api.depends("date", "grace_days")
     def _compute_deadline(self):
         for promise in self:
@@ -57,14 +137,9 @@ class CollectionPromise(models.Model):
             )
 
     def _is_kept(self):
+        """Kept once the payments on the invoices since the promise reach the promised amount."""
         self.ensure_one()
-        # A write-off closes the invoice without money coming in: the promise was not kept.
-        unpaid = self.move_ids.filtered(
-            lambda move: (
-                move.payment_state in ("not_paid", "partial") or move.collection_status == "written_off"
-            )
-        )
-        return not unpaid
+        return self.currency_id.compare_amounts(self._amount_paid(), self.amount) >= 0
 
     def action_cancel(self):
         self.filtered(lambda promise: promise.state == "open").state = "cancelled"

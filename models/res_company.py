@@ -24,6 +24,25 @@ class ResCompany(models.Model):
         string="Default collections responsible",
         help="Receives the call tasks and alerts of customers without a responsible or salesperson.",
     )
+    collection_go_live = fields.Selection(
+        [
+            ("first", "Start every customer at the first reminder"),
+            ("catch_up", "Catch up: start at the level the oldest invoice reached"),
+        ],
+        string="First run over an existing book",
+        default="first",
+        required=True,
+        help="How the autopilot's first run treats customers whose invoices are already long overdue. "
+        "First reminder (recommended): everyone starts at the first level after the due date and climbs "
+        "one level per interval, so no text refers to reminders that were never sent. Catch up: each "
+        "customer starts at the level his oldest overdue invoice reached (applies to the first run only).",
+    )
+    collection_started_on = fields.Date(
+        string="Autopilot started on",
+        readonly=True,
+        copy=False,
+        help="Day of the autopilot's first run for this company.",
+    )
     collection_promise_grace_days = fields.Integer(
         string="Promise grace period",
         default=3,

@@ -13,6 +13,8 @@ class ResConfigSettings(models.TransientModel):
     collection_responsible_id = fields.Many2one(
         related="company_id.collection_responsible_id", readonly=False
     )
+    collection_go_live = fields.Selection(related="company_id.collection_go_live", readonly=False)
+    collection_started_on = fields.Date(related="company_id.collection_started_on")
     collection_promise_grace_days = fields.Integer(
         related="company_id.collection_promise_grace_days", readonly=False
     )

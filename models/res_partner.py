@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import format_date
@@ -7,6 +9,21 @@ from ..tools.reference import rf_for_partner
 from .account_move import PAUSE_REASONS
 
 PARTNER_PAUSE_REASONS = [*PAUSE_REASONS, ("manual", "Paused by hand")]
+
+# Why the next reminder is what and when it is (tools.escalation's reasons, as the cockpit says them).
+NEXT_REASONS = [
+    ("due", "Due today"),
+    ("waiting_days", "Waiting for the level's days"),
+    ("waiting_interval", "Waiting for the minimum interval"),
+    ("courtesy", "Courtesy reminder planned"),
+    ("paused_by_hand", "Paused by hand"),
+    ("items_paused", "Everything overdue is paused"),
+    ("no_auto", "No automatic reminders"),
+    ("covered", "Covered by credits"),
+    ("below_minimum", "Below the policy's minimum"),
+    ("end_of_policy", "Past the last level"),
+    ("nothing", "Nothing due"),
+]
 
 
 class ResPartner(models.Model):
@@ -38,18 +55,48 @@ class ResPartner(models.Model):
     collection_pause_note = fields.Char(string="Pause reason", company_dependent=True, copy=False)
     # A snapshot the autopilot refreshes on every run (and after each call, promise or dispute),
     # so that the cockpit can filter, sort and group on it without recomputing every customer.
+    # The customer's escalation state, written by the autopilot only: the level of his current
+    # sequence, the day of his last reminder, and "go on to the next level at once" (a broken
+    # promise). The sequence ends, and the level is cleared, when nothing overdue is left.
     collection_level_id = fields.Many2one(
         "collection.level", string="Level reached", company_dependent=True, readonly=True, copy=False
+    )
+    collection_last_date = fields.Date(
+        string="Last reminder", company_dependent=True, readonly=True, copy=False
+    )
+    collection_force_next = fields.Boolean(
+        string="Next level at once",
+        company_dependent=True,
+        readonly=True,
+        copy=False,
+        help="A promise to pay was broken: the next run sends the next level.",
     )
     collection_next_level_id = fields.Many2one(
         "collection.level", string="Next level", company_dependent=True, readonly=True, copy=False
     )
     collection_next_date = fields.Date(
-        string="Next action",
+        string="Next reminder on",
         company_dependent=True,
         readonly=True,
         copy=False,
         help="When the autopilot sends the next reminder (empty: nothing planned).",
+    )
+    collection_next_reason = fields.Selection(
+        NEXT_REASONS, string="Why", company_dependent=True, readonly=True, copy=False
+    )
+    collection_end_of_policy = fields.Boolean(
+        string="Past the last level",
+        company_dependent=True,
+        readonly=True,
+        copy=False,
+        help="Every level of the policy was sent and something is still overdue: the policy's "
+        "suggestion (call, hand-over, doubtful-debt provision) is the next action.",
+    )
+    collection_next_action = fields.Char(
+        string="Next action", compute="_compute_collection_next_action", compute_sudo=True
+    )
+    collection_effective_policy_id = fields.Many2one(
+        "collection.policy", string="Policy", compute="_compute_collection_next_action", compute_sudo=True
     )
     collection_pause_reason = fields.Selection(
         PARTNER_PAUSE_REASONS,
@@ -77,8 +124,41 @@ class ResPartner(models.Model):
     collection_days_late = fields.Integer(string="Days late", compute="_compute_collection_amounts")
     collection_currency_id = fields.Many2one("res.currency", compute="_compute_collection_currency")
 
+    @api.depends_context("company")
+    def _compute_collection_next_action(self):
+        company = self.env.company
+        autopilot = self.env["collection.autopilot"]
+        reasons = dict(self._fields["collection_next_reason"]._description_selection(self.env))
+        for partner in self:
+            policy = autopilot._policy_of(partner.commercial_partner_id, company)
+            partner.collection_effective_policy_id = policy
+            if partner.collection_end_of_policy:
+                text = policy._end_action_text()
+            elif partner.collection_next_level_id and partner.collection_next_date:
+                text = self.env._(
+                    "%(level)s on %(date)s",
+                    level=partner.collection_next_level_id.name,
+                    date=format_date(self.env, partner.collection_next_date),
+                )
+            else:
+                text = reasons.get(partner.collection_next_reason, "")
+            partner.collection_next_action = text
+
+    @api.depends_context("company")
     def _compute_collection_currency(self):
-        self.collection_currency_id = self.env.company.currency_id
+        # The customer's own currency where all his open items share one, else the company's.
+        rows = self.env["account.move.line"]._read_group(
+            [("partner_id", "in", self.commercial_partner_id.ids), *self._collection_open_lines_domain()],
+            ["partner_id", "currency_id"],
+        )
+        currencies = defaultdict(set)
+        for partner, currency in rows:
+            currencies[partner].add(currency)
+        for partner in self:
+            found = currencies.get(partner.commercial_partner_id, set())
+            partner.collection_currency_id = (
+                next(iter(found)) if len(found) == 1 else self.env.company.currency_id
+            )
 
     def _collection_open_lines_domain(self):
         """Unpaid receivable lines of posted customer documents in the current company."""
@@ -92,23 +172,41 @@ class ResPartner(models.Model):
 
     @api.depends_context("company")
     def _compute_collection_amounts(self):
+        """The figures of the customer's next reminder, from the autopilot's own decision: the
+        cockpit, the reminder and its email cannot disagree. In the customer's currency where all
+        his open items share one, else in company currency."""
+        company = self.env.company
         today = fields.Date.context_today(self)
-        domain = [("partner_id", "in", self.commercial_partner_id.ids), *self._collection_open_lines_domain()]
-        lines = self.env["account.move.line"]
-        due = dict(lines._read_group(domain, ["partner_id"], ["amount_residual:sum"]))
-        overdue = {
-            partner: (amount, oldest)
-            for partner, amount, oldest in lines._read_group(
-                [*domain, ("date_maturity", "<", today)],
-                ["partner_id"],
-                ["amount_residual:sum", "date_maturity:min"],
-            )
+        commercial = self.commercial_partner_id
+        decisions = {
+            values["partner"].id: values
+            for values in self.env["collection.autopilot"]._decisions(company, today, partners=commercial)
         }
         for partner in self:
-            commercial = partner.commercial_partner_id
-            amount, oldest = overdue.get(commercial, (0.0, False))
-            partner.collection_due_amount = due.get(commercial, 0.0)
-            partner.collection_overdue_amount = amount
+            values = decisions.get(partner.commercial_partner_id.id)
+            overdue = due = 0.0
+            oldest = False
+            if values:
+                items = [item for item in values["items"] if not item.paused]
+                single = len({item.currency for item in values["items"]}) == 1
+                amount = (lambda item: item.amount) if single else (lambda item: item.amount_company)
+                late = [
+                    item
+                    for item in items
+                    if item.debt and item.amount > 0 and item.date_due and item.date_due < today
+                ]
+                totals = values["decision"].totals
+                if single and totals:
+                    overdue = totals[0].claimed
+                else:
+                    overdue = sum(amount(item) for item in late) - sum(
+                        -amount(item) for item in items if item.amount < 0
+                    )
+                    overdue = max(overdue, 0.0)
+                due = sum(amount(item) for item in values["items"])
+                oldest = min((item.date_due for item in late), default=False)
+            partner.collection_due_amount = due
+            partner.collection_overdue_amount = overdue
             partner.collection_oldest_due_date = oldest
             partner.collection_days_late = (today - oldest).days if oldest else 0
 
@@ -202,15 +300,46 @@ class ResPartner(models.Model):
         return action
 
     def action_collection_send_now(self):
-        """Remind the selected customers now of the highest level their invoices reached."""
+        """Send the selected customers their next reminder now. If one of them already received a
+        reminder today, ask first and say what was sent."""
+        today = fields.Date.context_today(self)
+        autopilot = self.env["collection.autopilot"]
+        sent_today = autopilot._sent_today(self.env.company, self, today)
+        if sent_today and not self.env.context.get("collection_confirm_send"):
+            lines = [
+                self.env._(
+                    "%(customer)s: %(level)s by %(channels)s",
+                    customer=partner.display_name,
+                    level=comm.level_id.name,
+                    channels=", ".join(autopilot._channel_labels(comm)) or "-",
+                )
+                for partner, comms in sent_today.items()
+                for comm in comms
+            ]
+            return {
+                "type": "ir.actions.act_window",
+                "name": self.env._("Already reminded today"),
+                "res_model": "collection.send.confirm",
+                "view_mode": "form",
+                "views": [(False, "form")],
+                "target": "new",
+                "context": {
+                    "default_partner_ids": self.commercial_partner_id.ids,
+                    "default_message": "\n".join(lines),
+                },
+            }
+        return self._collection_send_now()
+
+    def _collection_send_now(self):
         communications = self.env["collection.autopilot"]._run(
             self.env.company, partners=self.commercial_partner_id, manual=True
         )
         if not communications:
             raise UserError(
                 self.env._(
-                    "Nothing to send: none of the selected customers has an unpaid invoice that reached a "
-                    "level of its collection policy (paused and excluded invoices are left out)."
+                    "Nothing to send: none of the selected customers has an overdue or coming-due invoice "
+                    "that can be reminded (paused, disputed, promised and excluded invoices are left out, "
+                    "and so is what credit notes cover)."
                 )
             )
         action = self.env["ir.actions.act_window"]._for_xml_id(

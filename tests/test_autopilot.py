@@ -120,13 +120,18 @@ class TestAutopilot(CollectionCommon):
         refund.action_post()
         comm = self._run("2026-03-01")
         self.assertEqual(len(comm), 1)
-        # The oldest invoice (28 days late) drives the level; the other one reached the first level.
-        self.assertEqual(comm.level_id, self._levels(self.policy_standard)[-1])
-        self.assertEqual(old.collection_level_id, self._levels(self.policy_standard)[-1])
-        self.assertEqual(new.collection_level_id, self._levels(self.policy_standard)[1])
+        # The customer's first reminder is the first level, whatever the age of his invoices;
+        # both invoices are listed in it.
+        first = self._levels(self.policy_standard)[1]
+        self.assertEqual(comm.level_id, first)
+        self.assertEqual(old.collection_level_id, first)
+        self.assertEqual(new.collection_level_id, first)
+        self.assertEqual(self.customer.with_company(self.company).collection_level_id, first)
         self.assertEqual(set(comm.line_ids.move_id.ids), {old.id, new.id, refund.id})
+        self.assertEqual(comm.line_ids.filtered(lambda line: line.section == "credit").move_id, refund)
         self.assertEqual(comm.amount_overdue, 500.0)
-        self.assertEqual(comm.amount_due, 450.0, "the credit note is deducted")
+        self.assertEqual(comm.amount_credits, 50.0)
+        self.assertEqual(comm.amount_claimed, 450.0, "the credit note is deducted")
 
     def test_partial_payment_and_instalments(self):
         invoice = self._invoice(self.customer, 1000.0, "2026-01-01", "2026-01-31")
@@ -203,9 +208,9 @@ class TestAutopilot(CollectionCommon):
         self.assertFalse(self._run("2026-02-23"), "still within the grace period")
         comm = self._run("2026-02-24")
         self.assertEqual(promise.state, "broken")
-        # 24 days late: the days alone reach the last level, which is past the next one.
-        self.assertEqual(comm.level_id, self._levels(self.policy_standard)[-1], "resumes at once")
-        self.assertFalse(invoice.collection_force_next)
+        # The customer goes on to his next level at once, one level up.
+        self.assertEqual(comm.level_id, self._levels(self.policy_standard)[2], "resumes at once")
+        self.assertFalse(self.customer.with_company(self.company).collection_force_next)
         alert = self.env["mail.activity"].search(
             [("res_id", "=", self.customer.id), ("summary", "=", "Promise to pay broken")]
         )
@@ -246,9 +251,11 @@ class TestAutopilot(CollectionCommon):
         comm = self._run("2026-02-16")
         self.assertEqual(comm.line_ids.move_id, excluded, "exclusion ended; the disputed invoice stays out")
         dispute.action_resolve()
-        comm = self._run("2026-02-17")
+        self.assertFalse(self._run("2026-02-17"), "one reminder per interval of 4 days")
+        comm = self._run("2026-02-20")
         self.assertEqual(comm.line_ids.move_id, disputed | excluded)
-        self.assertEqual(disputed.collection_level_id, self._levels(self.policy_standard)[-1])
+        self.assertEqual(comm.level_id, self._levels(self.policy_standard)[2])
+        self.assertEqual(disputed.collection_level_id, self._levels(self.policy_standard)[2])
 
     def test_no_auto_and_manual_send(self):
         self.customer.with_company(self.company).collection_no_auto = True
@@ -404,7 +411,9 @@ class TestAutopilot(CollectionCommon):
         autopilot = self.env["collection.autopilot"]
         with freeze_time("2026-02-03"):
             today = fields.Date.today()
-            late_decisions = autopilot._decide(self.company, today)
+            late_decisions = [
+                values for values in autopilot._decisions(self.company, today) if values["decision"].due
+            ]
             first = autopilot._run(self.company)
             with mute_logger("odoo.sql_db", "odoo.addons.account_collection.models.collection_autopilot"):
                 second = autopilot._process_batch_isolated(self.company, today, late_decisions, False)

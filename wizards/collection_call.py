@@ -32,7 +32,7 @@ class CollectionCall(models.TransientModel):
     )
     outcome = fields.Selection(OUTCOMES, required=True, default="promise")
     promise_date = fields.Date(string="Promised date")
-    currency_id = fields.Many2one(related="company_id.currency_id")
+    currency_id = fields.Many2one("res.currency", compute="_compute_currency_id")
     promise_amount = fields.Monetary(string="Promised amount")
     dispute_reason = fields.Selection(DISPUTE_REASONS, default="other")
     note = fields.Text(string="Summary")
@@ -58,13 +58,20 @@ class CollectionCall(models.TransientModel):
         values.update(
             partner_id=partner.id,
             move_ids=[Command.set(overdue.ids)],
-            promise_amount=sum(overdue.mapped("amount_residual_signed")),
+            promise_amount=sum(overdue.mapped("amount_residual")) if len(overdue.currency_id) <= 1 else 0.0,
         )
         return values
 
+    @api.depends("move_ids", "company_id")
+    def _compute_currency_id(self):
+        # A promise is in the currency of its invoices.
+        for wizard in self:
+            wizard.currency_id = wizard.move_ids[:1].currency_id or wizard.company_id.currency_id
+
     @api.onchange("move_ids")
     def _onchange_move_ids(self):
-        self.promise_amount = sum(self.move_ids.mapped("amount_residual_signed"))
+        if len(self.move_ids.currency_id) <= 1:
+            self.promise_amount = sum(self.move_ids.mapped("amount_residual"))
 
     def _check_outcome(self):
         today = fields.Date.context_today(self)
