@@ -119,16 +119,18 @@ class TestCockpit(CollectionCommon):
         self.assertFalse(self._run("2026-02-03"), "paused by hand")
         self.assertFalse(self._run("2026-02-20"), "paused until the 20th included")
         comm = self._run("2026-02-21")
-        self.assertEqual(comm.level_id, self.levels[-1], "after the pause, the level the days reached")
+        self.assertEqual(comm.level_id, self.levels[1], "after the pause, the customer's first reminder")
 
         other = self._invoice(self.customer, 50.0, "2026-02-01", "2026-02-15")
         with freeze_time("2026-02-22"):
             partner.write({"collection_pause_until": "2026-03-31", "collection_pause_note": "Holidays"})
             partner.with_user(self.clerk).action_collection_resume()
         self.assertFalse(partner.collection_pause_until)
-        comm = self._run("2026-02-22")
-        self.assertTrue(comm, "resumed at once")
-        self.assertEqual(other.collection_level_id, self.levels[2], "7 days late on the 22nd")
+        self.assertEqual(partner.collection_next_date, fields.Date.to_date("2026-02-25"), "4 days after the last")
+        self.assertFalse(self._run("2026-02-24"))
+        comm = self._run("2026-02-25")
+        self.assertEqual(comm.level_id, self.levels[2], "one level up, with the new invoice")
+        self.assertEqual(other.collection_level_id, self.levels[2])
 
     def test_preview_sends_nothing(self):
         with freeze_time("2026-02-03"):

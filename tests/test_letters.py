@@ -80,6 +80,9 @@ class TestLetters(CollectionCommon):
             }
         )
         cls.company.collection_policy_id = cls.policy
+        # Each letter here is the customer's first: with the go-live "catch up", it is written at
+        # the level his oldest invoice reached.
+        cls.company.collection_go_live = "catch_up"
         address = {"street": "Dorpsstraat 12", "zip": "3500 AA", "city": "Utrecht"}
         cls.customer_en = cls.env["res.partner"].create(
             {"name": "Brown Ltd", "lang": "en_US", "is_company": True, **address}
