@@ -518,7 +518,7 @@ class CollectionAutopilot(models.AbstractModel):
                             "level_id": decision.level.key,
                             "manual": manual,
                             "error": str(error),
-                        "currency_id": company.currency_id.id,
+                            "currency_id": company.currency_id.id,
                             "user_id": self._responsible(partner, company).id,
                         }
                     )

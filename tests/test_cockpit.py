@@ -126,7 +126,9 @@ class TestCockpit(CollectionCommon):
             partner.write({"collection_pause_until": "2026-03-31", "collection_pause_note": "Holidays"})
             partner.with_user(self.clerk).action_collection_resume()
         self.assertFalse(partner.collection_pause_until)
-        self.assertEqual(partner.collection_next_date, fields.Date.to_date("2026-02-25"), "4 days after the last")
+        self.assertEqual(
+            partner.collection_next_date, fields.Date.to_date("2026-02-25"), "4 days after the last"
+        )
         self.assertFalse(self._run("2026-02-24"))
         comm = self._run("2026-02-25")
         self.assertEqual(comm.level_id, self.levels[2], "one level up, with the new invoice")

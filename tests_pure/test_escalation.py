@@ -76,6 +76,10 @@ def test_catch_up_starts_at_the_level_reached():
     old = [("OLD", 500.0, D - timedelta(days=130), D - timedelta(days=160))]
     sent = simulate(old, STANDARD, D, 20, catch_up_first=True)
     assert [decision.level.key for _day, decision in sent] == ["last"]
+    # Not yet at the first level: catching up sends nothing before its days.
+    young = [item("YOUNG", 100.0, D - timedelta(days=2))]
+    decision = esc.decide(young, esc.State(), STANDARD, D, catch_up=True)
+    assert not decision.due and decision.date == D + timedelta(days=1)
 
 
 def test_two_instalments():

@@ -365,7 +365,7 @@ def _dunning(
         reason, values = DUE, {}
     else:
         by_days = oldest.date_due + timedelta(days=level.offset)
-        if state.force_next or (catch_up and level_index is None):
+        if state.force_next:
             by_days = today
         when = max(by_days, earliest)
         if when <= today:
