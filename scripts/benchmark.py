@@ -44,7 +44,12 @@ def main():
                 "--log-level",
                 "warn",
             ]
-            env = dict(os.environ, BENCH_CUSTOMERS=str(customers), BENCH_INVOICES=str(invoices))
+            env = dict(
+                os.environ,
+                BENCH_CUSTOMERS=str(customers),
+                BENCH_INVOICES=str(invoices),
+                BENCH_SCRIPTS=str(Path(__file__).parent),
+            )
             with open(Path(__file__).parent / "benchmark_run.py") as script:
                 subprocess.run(shell, stdin=script, env=env, check=True)
         finally:

@@ -7,10 +7,8 @@ import os
 import resource
 import sys
 import time
-from datetime import timedelta
 
-from odoo import Command, fields
-from odoo.tools import SQL
+from odoo import fields
 
 customers_count = int(os.environ["BENCH_CUSTOMERS"])
 invoices_count = int(os.environ["BENCH_INVOICES"])
@@ -28,86 +26,10 @@ def peak_mb():
 
 
 started = time.time()
-partners = env["res.partner"].create(
-    [
-        {
-            "name": f"Bench Customer {i:05d}",
-            "email": f"bench{i}@example.com",
-            "phone": f"+3247{i:07d}",
-            "street": f"Street {i}",
-            "city": "Gent",
-        }
-        for i in range(customers_count)
-    ]
-)
-# One real invoice, posted by Odoo, is the model of all the others: they are copied by SQL
-# (posting tens of thousands of invoices through the ORM would take an hour).
-model = env["account.move"].create(
-    {
-        "move_type": "out_invoice",
-        "partner_id": partners[0].id,
-        "invoice_date": today - timedelta(days=200),
-        "invoice_payment_term_id": False,
-        "invoice_date_due": today,
-        "invoice_line_ids": [Command.create({"name": "Service", "price_unit": 100.0, "tax_ids": []})],
-    }
-)
-model.action_post()
-env.flush_all()
+sys.path.insert(0, os.environ["BENCH_SCRIPTS"])
+from book import generate_book  # noqa: E402
 
-
-def columns(table, skip):
-    cr.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = %s AND column_name != ALL(%s)",
-        [table, list(skip)],
-    )
-    return [row[0] for row in cr.fetchall()]
-
-
-# Invoice i belongs to customer c = i % N. The customers are spread over six situations (not
-# due yet, courtesy reminder, then each level of the Standard policy) by the due dates of their
-# invoices, so that every level is sent in the run.
-cr.execute(
-    "CREATE TEMP TABLE bench_plan AS SELECT i, (%s::int[])[1 + i %% %s] AS partner_id, "
-    "%s::date - ((ARRAY[-30, -3, 3, 7, 11, 60])[1 + (i %% %s) %% 6] + (i / %s) %% 3) AS due "
-    "FROM generate_series(0, %s - 1) AS i",
-    [partners.ids, customers_count, today, customers_count, customers_count, invoices_count],
-)
-move_cols = columns(
-    "account_move",
-    {
-        "id",
-        "name",
-        "partner_id",
-        "commercial_partner_id",
-        "invoice_date_due",
-        "access_token",
-        "sequence_number",
-    },
-)
-cr.execute(
-    SQL(
-        "INSERT INTO account_move (name, partner_id, commercial_partner_id, invoice_date_due, sequence_number, %s) "
-        "SELECT 'BENCH/' || lpad(p.i::text, 6, '0'), p.partner_id, p.partner_id, p.due, p.i, %s "
-        "FROM bench_plan p, account_move m WHERE m.id = %s",
-        SQL(", ").join(SQL.identifier(c) for c in move_cols),
-        SQL(", ").join(SQL.identifier("m", c) for c in move_cols),
-        model.id,
-    )
-)
-line_cols = columns("account_move_line", {"id", "move_id", "partner_id", "date_maturity"})
-cr.execute(
-    SQL(
-        "INSERT INTO account_move_line (move_id, partner_id, date_maturity, %s) "
-        "SELECT nm.id, p.partner_id, CASE WHEN l.date_maturity IS NOT NULL THEN p.due END, %s "
-        "FROM bench_plan p JOIN account_move nm ON nm.name = 'BENCH/' || lpad(p.i::text, 6, '0') "
-        "JOIN account_move_line l ON l.move_id = %s",
-        SQL(", ").join(SQL.identifier(c) for c in line_cols),
-        SQL(", ").join(SQL.identifier("l", c) for c in line_cols),
-        model.id,
-    )
-)
-cr.execute("ANALYZE account_move; ANALYZE account_move_line")
+partners = generate_book(env, customers_count, invoices_count, today)
 cr.commit()
 env.invalidate_all()
 print(
@@ -118,7 +40,7 @@ print(
 autopilot = env["collection.autopilot"].with_company(company)
 queries = cr.sql_log_count
 started = time.time()
-decisions = autopilot._decide(company, today)
+decisions = [values for values in autopilot._decisions(company, today) if values["decision"].due]
 decide_time = time.time() - started
 print(
     f"decide: {len(decisions)} customers to remind in {decide_time:.2f}s, "
@@ -160,7 +82,7 @@ level.attach_invoices = True
 started = time.time()
 comms = autopilot._run(company, today, partners=sample, manual=True)
 with_pdf = time.time() - started
-pdfs = len(comms.line_ids.filtered(lambda line: line.amount_residual > 0).move_id)
+pdfs = len(comms.line_ids.filtered(lambda line: line.section == "overdue").move_id)
 print(
     f"with invoice PDFs: {len(comms)} customers, {pdfs} PDFs rendered in {with_pdf:.1f}s "
     f"({with_pdf / max(pdfs, 1):.2f}s per PDF); a second send reuses the stored PDFs:"

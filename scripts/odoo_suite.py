@@ -28,6 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import concurrency_check  # scripts/, beside this file
 import psycopg2
 from psycopg2 import sql
 
@@ -297,6 +298,22 @@ def main():
         # The addon must also leave a database as it found it: uninstall it and look (on full
         # runs; a run of some tests only, with --test-tags, skips it).
         whole = opts.test_tags == f"/{MODULE}"
+        # Two real autopilot workers at once on the test database (whole runs, or on demand).
+        concurrency_problems = None
+        if whole or os.environ.get("CONCURRENCY_CHECK"):
+            print("concurrency check: two autopilot workers at once on 300 customers", flush=True)
+            concurrency_problems = concurrency_check.run(
+                argparse.Namespace(
+                    odoo=opts.odoo,
+                    db=test_db,
+                    addons_path=addons_path,
+                    data_dir=str(data_dir),
+                    customers=concurrency_check.CUSTOMERS,
+                )
+            )
+            for problem in concurrency_problems:
+                print("  " + problem[:2000])
+            print(f"concurrency check: {'FAILED' if concurrency_problems else 'ok'}", flush=True)
         uninstall_problems = check_uninstall(opts.odoo, addons_path, data_dir, test_db) if whole else None
     finally:
         if not os.environ.get("KEEP_DB"):
@@ -315,7 +332,11 @@ def main():
     failed = counter.failed + counter.errors
     passed = max(counter.run - failed - skipped, 0)
     extra = 0
-    # The uninstall check counts as one more test.
+    # The concurrency and uninstall checks count as one more test each.
+    if concurrency_problems:
+        extra += 1
+    elif concurrency_problems is not None:
+        passed += 1
     if uninstall_problems:
         extra += 1
     elif uninstall_problems is not None:
