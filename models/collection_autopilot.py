@@ -3,7 +3,7 @@ from collections import defaultdict
 from dataclasses import replace
 
 from markupsafe import Markup, escape
-from psycopg2 import errorcodes
+from psycopg2 import errorcodes, errors
 from psycopg2.errors import UniqueViolation
 
 from odoo import Command, api, fields, models, modules
@@ -28,7 +28,9 @@ CONCURRENCY_ERRORS = {
 
 
 def _is_concurrency_error(error):
-    return getattr(error, "pgcode", None) in CONCURRENCY_ERRORS
+    return getattr(error, "pgcode", None) in CONCURRENCY_ERRORS or isinstance(
+        error, errors.SerializationFailure | errors.LockNotAvailable | errors.DeadlockDetected
+    )
 
 
 class CollectionAutopilot(models.AbstractModel):
@@ -70,17 +72,30 @@ class CollectionAutopilot(models.AbstractModel):
         # Tests run in one transaction that they roll back: they never commit.
         commit = not modules.module.current_test
         for company in self.env["res.company"].search([("collection_autopilot", "=", True)]):
-            try:
-                self.with_company(company)._run(company, commit=commit)
-            except Exception:
-                if not commit:
-                    raise
-                # One company's trouble must not stop the next one: its committed batches stay,
-                # the rest is retried by the next run.
-                self.env.cr.rollback()
-                _logger.exception("collections autopilot failed for company %s", company.id)
+            self._run_company(company, commit)
+
+    @api.model
+    def _run_company(self, company, commit):
+        """One company's run inside its own transaction boundary: whatever goes wrong there (a
+        conflict with a clerk's edit, bad data) is rolled back and logged, its committed batches
+        stay, and the next company runs on a clean transaction."""
+        try:
             if commit:
-                self.env.cr.commit()  # pylint: disable=invalid-commit
+                self.with_company(company)._run(company, commit=True)
+            else:
+                with self.env.cr.savepoint():
+                    self.with_company(company)._run(company)
+        except Exception:
+            if commit:
+                self.env.cr.rollback()
+            self.env.invalidate_all()
+            _logger.exception(
+                "collections autopilot failed for company %s; the next run retries it", company.id
+            )
+            return False
+        if commit:
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+        return True
 
     @api.model
     def _run(self, company, today=None, partners=None, manual=False, commit=False):

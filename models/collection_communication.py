@@ -62,7 +62,9 @@ class CollectionCommunication(models.Model):
     sms_state = fields.Selection(
         [("queued", "Queued"), ("sent", "Sent"), ("failed", "Failed")], readonly=True, copy=False
     )
-    letter_state = fields.Selection([("to_print", "To print"), ("sent", "Sent")], readonly=True, copy=False)
+    letter_state = fields.Selection(
+        [("to_print", "To print"), ("sent", "Sent"), ("cancelled", "Cancelled")], readonly=True, copy=False
+    )
     mail_message_id = fields.Many2one(
         "mail.message", string="Email message", readonly=True, index="btree_not_null"
     )
@@ -229,13 +231,133 @@ class CollectionCommunication(models.Model):
 
     def action_mark_letter_sent(self):
         """The printed letters went into the post."""
+        if any(comm.cancelled for comm in self):
+            raise UserError(
+                self.env._("A cancelled reminder's letter cannot be sent: it left the print queue.")
+            )
         letters = self.filtered(lambda comm: comm.letter_state == "to_print")
         letters.letter_state = "sent"
         return True
 
     def action_cancel(self):
-        self.filtered(lambda comm: comm.state == "queued").cancelled = True
+        """Take back reminders that have not gone out yet: their email and SMS are not sent, their
+        letter leaves the print queue, and each customer whose latest reminder it was goes back one
+        level (the autopilot sends that level again when it is due)."""
+        gone = self.filtered(
+            lambda comm: (
+                comm.state != "queued"
+                or comm.email_state not in (False, "queued")
+                or comm.sms_state not in (False, "queued")
+                or comm.letter_state not in (False, "to_print")
+            )
+        )
+        if gone:
+            raise UserError(
+                self.env._(
+                    "These reminders already went out (or failed) and cannot be cancelled: %(reminders)s. "
+                    "Only reminders whose email, SMS and letter are all still waiting can be.",
+                    reminders=", ".join(gone.mapped("display_name")),
+                )
+            )
+        comms = self.sudo()
+        mails = (
+            self.env["mail.mail"]
+            .sudo()
+            .search(
+                [
+                    ("mail_message_id", "in", comms.mail_message_id.ids),
+                    ("state", "in", ("outgoing", "exception")),
+                ]
+            )
+        )
+        mails.write({"state": "cancel", "failure_reason": self.env._("Reminder cancelled")})
+        comms.sms_id.filtered(lambda sms: sms.state == "outgoing").write({"state": "canceled"})
+        for comm in comms:
+            comm.write(
+                {
+                    "cancelled": True,
+                    "letter_state": "cancelled" if comm.letter_state else False,
+                }
+            )
+        comms._restore_escalation()
         return True
+
+    def _restore_escalation(self):
+        """After cancelling: the customers and the documents as they were before these reminders."""
+        Line = self.env["collection.communication.line"].sudo()
+        valid = [("communication_id.state", "not in", ("cancelled", "failed"))]
+        for company, comms in self.grouped("company_id").items():
+            for partner, partner_comms in comms.grouped("partner_id").items():
+                partner = partner.with_company(company).sudo()
+                remaining = self.search(
+                    [
+                        ("company_id", "=", company.id),
+                        ("partner_id", "=", partner.id),
+                        ("state", "not in", ("cancelled", "failed")),
+                    ],
+                    order="date desc, id desc",
+                    limit=1,
+                )
+                if remaining and remaining.date > max(partner_comms.mapped("date")):
+                    body = self.env._(
+                        "Reminder cancelled (%(reminders)s): it was not sent; a later reminder keeps the "
+                        "customer at %(level)s.",
+                        reminders=", ".join(partner_comms.mapped("display_name")),
+                        level=partner.collection_level_id.name or "-",
+                    )
+                else:
+                    dunning = (
+                        self.env["collection.autopilot"]
+                        ._policy_of(partner, company)
+                        .level_ids.filtered(lambda level: level.offset_days > 0)
+                        .sorted("offset_days")
+                    )
+                    lowest = min(partner_comms.level_id, key=lambda level: level.offset_days)
+                    below = dunning.filtered(
+                        lambda level, lowest=lowest: level.offset_days < lowest.offset_days
+                    )
+                    level = below[-1:] if lowest in dunning else partner.collection_level_id
+                    partner.write(
+                        {
+                            "collection_level_id": level.id,
+                            "collection_last_date": remaining.date or False,
+                        }
+                    )
+                    body = self.env._(
+                        "Reminder cancelled (%(reminders)s): its email and SMS were not sent and its letter left "
+                        "the print queue. The customer is back at %(level)s; the autopilot sends the next level "
+                        "again when it is due.",
+                        reminders=", ".join(partner_comms.mapped("display_name")),
+                        level=level.name or self.env._("no level (no reminder sent in this sequence)"),
+                    )
+                partner._message_log(body=body, author_id=self.env.user.partner_id.id)
+            # The documents: the level and date of their latest reminder still standing.
+            moves = comms.line_ids.move_id
+            last = {}
+            for line in Line.search(
+                [("move_id", "in", moves.ids), *valid], order="date_reminded desc, id desc"
+            ):
+                last.setdefault(line.move_id, line)
+            fnames = ["collection_level_id", "collection_last_date"]
+            moves.flush_recordset(fnames)
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE account_move AS move SET collection_level_id = new.level_id::int, "
+                    "collection_last_date = new.day::date "
+                    "FROM (VALUES %s) AS new(id, level_id, day) WHERE move.id = new.id",
+                    SQL(", ").join(
+                        SQL(
+                            "(%s, %s, %s)",
+                            move.id,
+                            last[move].communication_id.level_id.id if move in last else None,
+                            last[move].communication_id.date if move in last else None,
+                        )
+                        for move in moves
+                    ),
+                )
+            )
+            moves.invalidate_recordset(fnames)
+            comms.partner_id.with_company(company)._collection_refresh_status()
 
     # ------------------------------------------------------------------------------------------
     # Letters: what the customer reads
@@ -550,6 +672,13 @@ class CollectionCommunication(models.Model):
         PDF on its communication, so a reprint gives exactly the document that was sent. Any
         problem (address, bank account) stops the whole batch before anything is marked.
         """
+        if any(comm.cancelled for comm in self):
+            raise UserError(
+                self.env._(
+                    "Cancelled reminders are not printed: %(reminders)s. Remove them from the selection.",
+                    reminders=", ".join(self.filtered("cancelled").mapped("display_name")),
+                )
+            )
         letters = self.filtered("channel_letter")
         if not letters:
             raise UserError(self.env._("None of the selected reminders goes by letter."))
@@ -618,6 +747,7 @@ class CollectionCommunicationLine(models.Model):
         "collection.communication", required=True, index=True, ondelete="cascade"
     )
     company_id = fields.Many2one(related="communication_id.company_id", store=True)
+    date_reminded = fields.Date(related="communication_id.date", store=True, string="Reminded on")
     move_id = fields.Many2one("account.move", string="Document", required=True, index=True)
     section = fields.Selection(
         [("overdue", "Overdue"), ("credit", "Credit"), ("coming", "Coming due")],

@@ -105,7 +105,7 @@ class CollectionPolicy(models.Model):
             )
         # Move the customers to their company's default, and say so in their chatter.
         Partner = self.env["res.partner"].sudo()
-        for company in self.env["res.company"].sudo().search([]):
+        for company in self.env["res.company"].sudo().search([("active", "in", (True, False))]):
             partners = Partner.with_company(company).search([("collection_policy_id", "in", self.ids)])
             if not partners:
                 continue

@@ -51,6 +51,18 @@ env.invalidate_all()
 # The shipped "Last reminder" attaches the invoices: measured apart, below.
 company.collection_policy_id.level_ids.attach_invoices = False
 env.flush_all()
+
+# What the cockpit shows before the run is what the run sends: the same customers, the same levels.
+started = time.time()
+autopilot._refresh_status(company, today)
+planned = {
+    partner.id: partner.collection_next_level_id.id
+    for partner in env["res.partner"]
+    .with_company(company)
+    .search([("collection_next_date", "<=", today), ("collection_next_level_id", "!=", False)])
+}
+print(f"cockpit refresh of every customer: {time.time() - started:.1f}s, {len(planned)} customers due today")
+env.invalidate_all()
 queries = cr.sql_log_count
 started = time.time()
 if os.environ.get("BENCH_PROFILE"):
@@ -65,6 +77,15 @@ else:
     comms = autopilot._run(company, today)
     run_time = time.time() - started
 mails = env["mail.mail"].search_count([("mail_message_id", "in", comms.mail_message_id.ids)])
+sent = {comm.partner_id.id: comm.level_id.id for comm in comms}
+print(
+    "cockpit next action = what the run sent: "
+    + (
+        "yes, for every customer"
+        if sent == planned
+        else f"NO: {len(set(sent.items()) ^ set(planned.items()))} differ"
+    )
+)
 print(
     f"whole run: {len(comms)} communications ({mails} emails queued, "
     f"{len(comms.filtered('channel_sms'))} SMS, {len(comms.filtered('channel_letter'))} letters to print) "

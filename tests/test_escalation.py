@@ -1,11 +1,14 @@
 import itertools
 from datetime import date, timedelta
+from unittest.mock import patch
 
+import psycopg2
 from freezegun import freeze_time
 
 from odoo import Command, fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from .common import CollectionCommon
 
@@ -334,7 +337,7 @@ class TestEscalation(CollectionCommon):
             confirm = (
                 self.env["collection.send.confirm"]
                 .with_user(self.clerk)
-                .with_context(action["context"])
+                .with_context(**action["context"])
                 .create({})
             )
             result = confirm.action_confirm()
@@ -378,3 +381,118 @@ class TestEscalation(CollectionCommon):
         self._invoice(self.customer, 100.0, "2026-01-01", "2026-01-31")
         self.assertEqual(self._run("2026-02-03").level_id, self.first, "the default policy reminds him")
         self.assertEqual(self._state(self.customer).collection_effective_policy_id, self.policy_standard)
+
+
+@tagged("post_install", "-at_install")
+class TestEscalationSafety(CollectionCommon):
+    """Cancelling a reminder, and one company's trouble never stopping another's reminders."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.env.company
+        cls.company.collection_policy_id = cls.policy_standard
+        cls.courtesy, cls.first, cls.second, cls.last = cls.policy_standard.level_ids.sorted("offset_days")
+        cls.customer = cls.env["res.partner"].create(
+            {
+                "name": "Cancel Customer",
+                "email": "c@example.com",
+                "phone": "+32 470 00 00 00",
+                "street": "S 1",
+                "city": "Gent",
+            }
+        )
+        cls.invoice = cls._invoice(cls.customer, 600.0, "2026-01-01", "2026-01-31")
+
+    def _run(self, day, **kwargs):
+        with freeze_time(day):
+            return self.env["collection.autopilot"]._run(self.company, **kwargs)
+
+    def test_cancel_takes_everything_back(self):
+        self._run("2026-02-03")
+        comm = self._run("2026-02-11")  # 11 days late, 8 days after the first: the second level
+        self.assertEqual(comm.level_id, self.second)
+        self.policy_standard.level_ids.filtered(lambda level: level == self.last).send_letter = True
+        last = self._run("2026-02-15")
+        self.assertEqual(last.level_id, self.last)
+        self.assertEqual(last.letter_state, "to_print")
+        mail = self.env["mail.mail"].search([("mail_message_id", "=", last.mail_message_id.id)])
+        self.assertEqual(mail.state, "outgoing")
+        with freeze_time("2026-02-15"):
+            last.with_user(self.clerk).action_cancel()
+        self.assertEqual(last.state, "cancelled")
+        self.assertEqual(mail.state, "cancel", "the queued email will not be sent")
+        self.assertEqual(last.letter_state, "cancelled")
+        self.assertNotIn(
+            last,
+            self.env["collection.communication"].search([("letter_state", "=", "to_print")]),
+            "out of the queue",
+        )
+        with self.assertRaisesRegex(UserError, "Cancelled reminders are not printed"):
+            last.action_print_letters()
+        partner = self.customer.with_company(self.company)
+        self.assertEqual(partner.collection_level_id, self.second, "back one level")
+        self.assertEqual(partner.collection_last_date, fields.Date.to_date("2026-02-11"))
+        self.assertEqual(self.invoice.collection_level_id, self.second)
+        self.assertIn("back at Second reminder", partner.message_ids[0].body)
+        # The autopilot sends the last level again, as the next run would have.
+        again = self._run("2026-02-16")
+        self.assertEqual(again.level_id, self.last)
+        # What went out cannot be taken back.
+        comm.email_state = "sent"
+        with self.assertRaisesRegex(UserError, "already went out"):
+            comm.action_cancel()
+
+    def test_one_company_failing_does_not_stop_the_next(self):
+        other = self.setup_other_company(name="Second Collections Company")["company"]
+        other.collection_policy_id = self.policy_standard
+        foreign = (
+            self.env["account.move"]
+            .with_company(other)
+            .create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": self.customer.id,
+                    "invoice_date": "2026-01-01",
+                    "invoice_date_due": "2026-01-31",
+                    "invoice_payment_term_id": False,
+                    "company_id": other.id,
+                    "invoice_line_ids": [Command.create({"name": "B", "price_unit": 10.0, "tax_ids": []})],
+                }
+            )
+        )
+        foreign.action_post()
+        Autopilot = type(self.env["collection.autopilot"])
+        original = Autopilot._run_batch
+
+        def failing(autopilot, company, today, partner_ids, manual):
+            if company == self.company:
+                autopilot.env.cr.execute("SELECT 1/0")  # aborts what company 1 was doing
+            return original(autopilot, company, today, partner_ids, manual)
+
+        with (
+            patch.object(Autopilot, "_run_batch", failing),
+            freeze_time("2026-02-03"),
+            mute_logger("odoo.addons.account_collection.models.collection_autopilot", "odoo.sql_db"),
+        ):
+            self.env["collection.autopilot"]._cron_run()
+        sent = self.env["collection.communication"].search([("partner_id", "=", self.customer.id)])
+        self.assertEqual(sent.company_id, other, "company 2 reminded its customer")
+        self.assertEqual(sent.state, "queued")
+
+    def test_conflicts_are_not_failures(self):
+        Autopilot = type(self.env["collection.autopilot"])
+
+        def conflicting(autopilot, company, today, decisions, manual):
+            raise psycopg2.errors.SerializationFailure("could not serialize access due to concurrent update")
+
+        with (
+            patch.object(Autopilot, "_process_batch", conflicting),
+            mute_logger("odoo.addons.account_collection.models.collection_autopilot"),
+        ):
+            comms = self._run("2026-02-03")
+        self.assertFalse(comms)
+        self.assertFalse(self.env["collection.communication"].search([("partner_id", "=", self.customer.id)]))
+        self.assertFalse(
+            self.customer.with_company(self.company).collection_level_id, "left for the next run"
+        )
