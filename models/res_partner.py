@@ -214,8 +214,15 @@ class ResPartner(models.Model):
         if operator not in (">", ">=", "<", "<=", "=", "!="):
             return NotImplemented
         today = fields.Date.context_today(self)
+        # Overdue items less every credit, in company currency: what the cockpit shows (paused
+        # items and currencies aside).
         query = self.env["account.move.line"]._search(
-            [*self._collection_open_lines_domain(), ("date_maturity", "<", today)]
+            [
+                *self._collection_open_lines_domain(),
+                "|",
+                ("date_maturity", "<", today),
+                ("amount_residual", "<", 0),
+            ]
         )
         overdue = dict(
             self.env["account.move.line"]._read_group(
