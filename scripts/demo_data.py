@@ -146,6 +146,7 @@ company.collection_autopilot = True
 mueller_open = env["account.move"].search(
     [
         ("partner_id", "=", mueller.id),
+        ("move_type", "=", "out_invoice"),
         ("payment_state", "in", ("not_paid", "partial")),
         ("state", "=", "posted"),
     ]
