@@ -538,7 +538,7 @@ class AccountMove(models.Model):
             if limit and date < limit:
                 raise UserError(
                     self.env._(
-                        "The %(operation)s cannot be dated %(date)s, before %(what)s (%(limit)s): "
+                        "You cannot date %(operation)s %(date)s, before %(what)s (%(limit)s): "
                         "choose %(limit)s or later.",
                         operation=operation,
                         date=fields.Date.to_string(date),
@@ -559,7 +559,7 @@ class AccountMove(models.Model):
             self._collection_check_not_before(
                 date,
                 {self.env._("the invoice date of %(move)s", move=move.display_name): move.invoice_date},
-                self.env._("provision"),
+                self.env._("the provision"),
             )
             currency = move.currency_id
             target = move._collection_provision_target(percentage / 100.0)
@@ -886,7 +886,7 @@ class AccountMove(models.Model):
                     self.env._("its last provision"): provided_on,
                     self.env._("its last payment or credit note"): paid_on,
                 },
-                self.env._("write-off"),
+                self.env._("the write-off"),
             )
         provisions = self._collection_provision_balances()
         entries = (
@@ -1007,7 +1007,7 @@ class AccountMove(models.Model):
                 self.env._("the write-off of %(move)s", move=self.display_name): written_off_on,
                 self.env._("the payment chosen"): max(credit_lines.mapped("date")),
             },
-            self.env._("recovery"),
+            self.env._("the recovery"),
         )
         has_vat = not currency.is_zero(self.collection_vat_relief_amount)
         # A recovery debits the receivable of a sale: the sales lock date applies too.
@@ -1126,6 +1126,29 @@ class AccountMove(models.Model):
                     self.env._(
                         "Reverse the recovery entries of %(invoices)s before their write-off.",
                         invoices=", ".join(recovered.mapped("display_name")),
+                    )
+                )
+        provisions = self.filtered(lambda move: move.collection_entry_type == "provision")
+        if provisions:
+            # Reversing a provision that payments partly released since would leave a negative
+            # provision on the allowance: the accountant releases what is left instead.
+            reversed_amounts = defaultdict(float)
+            for line in provisions.line_ids.filtered(
+                lambda line: line.collection_role == "allowance" and line.parent_state == "posted"
+            ):
+                reversed_amounts[line.collection_invoice_id] -= line.amount_currency
+            invoices = self.browse([invoice.id for invoice in reversed_amounts])
+            current = invoices._collection_provision_balances()
+            released = invoices.filtered(
+                lambda inv: inv.currency_id.compare_amounts(reversed_amounts[inv], current[inv][0]) > 0
+            )
+            if released:
+                raise UserError(
+                    self.env._(
+                        "Part of this provision of %(invoices)s was released since (payments or credit "
+                        "notes): reversing all of it would leave a negative provision. Use Undo Doubtful "
+                        "(or the provision matrix) to release what is left.",
+                        invoices=", ".join(released.mapped("display_name")),
                     )
                 )
         # Odoo's reversal copies the collection flags of the entry and its lines on purpose.

@@ -246,6 +246,22 @@ class TestCollectionAudit(CollectionAuditCommon):
         self._assert_balances({self.allowance: -1000.0, self.expense: 1000.0})
         self.assertEqual(invoice.collection_status, "doubtful")
 
+    def test_reversing_a_partly_released_provision_refused(self):
+        invoice = self._taxed_invoice()
+        self._mark_doubtful(invoice, "2026-03-15")
+        provision = invoice.collection_entry_ids
+        self._pay(invoice, 605.0, "2026-03-20")
+        wizard = (
+            self.env["account.move.reversal"]
+            .with_context(active_model="account.move", active_ids=provision.ids)
+            .create({"journal_id": provision.journal_id.id, "date": "2026-03-31"})
+        )
+        with self.assertRaisesRegex(UserError, "Undo Doubtful"):
+            wizard.reverse_moves()
+        invoice.invalidate_recordset()
+        self._assert_balances({self.allowance: -500.0, self.expense: 500.0})
+        self.assertEqual(invoice.collection_provision_amount, 500.0)
+
     def test_allowance_invariant_over_a_random_sequence(self):
         """Payments, credit notes and unmatchings in a seeded random order: after every step the
         allowance equals what the open provided invoices carry, each at its rate."""
@@ -393,17 +409,16 @@ class TestCollectionFlags(CollectionAuditCommon):
         self.assertAlmostEqual(self._balance(self.allowance), -round(1000.0 * 1200.0 / 1210.0, 2), 2)
 
         # Odoo's reversal keeps the flags of the entry it reverses (the invoice counts it).
+        release = invoice.collection_entry_ids.filtered(lambda move: move.collection_entry_type == "release")
         reversal = (
             self.env["account.move.reversal"]
             .with_user(self.billing)
-            .with_context(active_model="account.move", active_ids=provision.ids)
-            .create({"journal_id": provision.journal_id.id, "date": "2026-03-31"})
+            .with_context(active_model="account.move", active_ids=release.ids)
+            .create({"journal_id": release.journal_id.id, "date": "2026-03-31"})
         )
         reversal.reverse_moves()
         invoice.invalidate_recordset()
-        undone = provision.reversal_move_ids.sorted("id")[-1]
-        self.assertEqual(undone.collection_entry_type, "release")
-        self.assertEqual(undone.line_ids.collection_invoice_id, invoice)
-        self.assertEqual(
-            undone.line_ids.filtered(lambda line: line.collection_role == "allowance").balance, 1000.0
-        )
+        self.assertEqual(release.reversal_move_ids.collection_entry_type, "provision")
+        self.assertEqual(release.reversal_move_ids.line_ids.collection_invoice_id, invoice)
+        self._assert_balances({self.allowance: -1000.0, self.expense: 1000.0})
+        self.assertEqual(invoice.collection_provision_amount, 1000.0)
