@@ -216,6 +216,7 @@ class TestCollectionAudit(CollectionAuditCommon):
         )
         written_off = self._taxed_invoice()
         self._write_off(written_off, "2026-04-01")
+        self.assertEqual(self._credit_note(300.0, "2026-04-02").invoice_line_ids.account_id, income)
         self._customer_payment(1210.0, "2026-05-02")
         self._recover(written_off, "2026-05-03")
         self.assertEqual(self._credit_note(300.0, "2026-05-04").invoice_line_ids.account_id, income)
@@ -357,16 +358,16 @@ class TestCollectionFlags(CollectionAuditCommon):
         invoice = self._taxed_invoice()
         self._mark_doubtful(invoice, "2026-03-15")
         as_billing = invoice.with_user(self.billing)
-        with self.assertRaises(AccessError):
+        with self.assertRaisesRegex(AccessError, "set by the collection actions only"):
             as_billing.write({"collection_provision_rate": 1e9})
-        with self.assertRaises(AccessError):
+        with self.assertRaisesRegex(AccessError, "set by the collection actions only"):
             as_billing.write({"collection_entry_type": "write_off"})
-        with self.assertRaises(AccessError):
+        with self.assertRaisesRegex(AccessError, "set by the collection actions only"):
             as_billing.write({"collection_provision_kind": False})
         line = self._receivable_line(invoice).with_user(self.billing)
-        with self.assertRaises(AccessError):
+        with self.assertRaisesRegex(AccessError, "set by the collection actions only"):
             line.write({"collection_invoice_id": invoice.id, "collection_role": "write_off"})
-        with self.assertRaises(AccessError):
+        with self.assertRaisesRegex(AccessError, "set by the collection actions only"):
             self.env["account.move"].with_user(self.billing).create(
                 {
                     "move_type": "entry",
@@ -387,7 +388,7 @@ class TestCollectionFlags(CollectionAuditCommon):
                 }
             )
         # A client cannot send the addon's context key either.
-        with self.assertRaises(AccessError):
+        with self.assertRaisesRegex(AccessError, "set by the collection actions only"):
             as_billing.with_context(collection_entry_write=True).write({"collection_provision_rate": 1e9})
         invoice.invalidate_recordset()
         self.assertEqual(invoice.collection_status, "doubtful")
