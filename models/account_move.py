@@ -1183,6 +1183,33 @@ class AccountMove(models.Model):
                 )
         return reversals
 
+    def _check_draftable(self):
+        super()._check_draftable()
+        # Back to draft would take the entry out of the ledger without a trace of why, and the
+        # provision of an invoice would stay on the allowance while the invoice is a draft.
+        entries = self.filtered(lambda move: move.collection_entry_type and move.state == "posted")
+        if entries:
+            raise UserError(
+                self.env._(
+                    "%(entries)s are collection entries: reverse them (Reverse button) instead of "
+                    "resetting them to draft, so the ledger keeps both.",
+                    entries=", ".join(entries.mapped("display_name")),
+                )
+            )
+        invoices = self.filtered(
+            lambda move: (
+                move.collection_status or not move.currency_id.is_zero(move.collection_provision_amount)
+            )
+        )
+        if invoices:
+            raise UserError(
+                self.env._(
+                    "%(invoices)s carry a doubtful-debt provision or a write-off: use Undo Doubtful, or "
+                    "reverse the write-off (and its recoveries), before resetting them to draft.",
+                    invoices=", ".join(invoices.mapped("display_name")),
+                )
+            )
+
     # --- actions ------------------------------------------------------------------------------
 
     def _collection_action_open(self):

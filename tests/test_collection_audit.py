@@ -263,6 +263,24 @@ class TestCollectionAudit(CollectionAuditCommon):
         self._assert_balances({self.allowance: -500.0, self.expense: 500.0})
         self.assertEqual(invoice.collection_provision_amount, 500.0)
 
+    def test_reset_to_draft_refused(self):
+        invoice = self._taxed_invoice()
+        self._mark_doubtful(invoice, "2026-03-15")
+        with self.assertRaisesRegex(UserError, "Undo Doubtful"):
+            invoice.button_draft()
+        with self.assertRaisesRegex(UserError, "reverse them"):
+            invoice.collection_entry_ids.button_draft()
+        self.assertEqual(invoice.state, "posted")
+        self.assertEqual(invoice.collection_entry_ids.state, "posted")
+        self._assert_balances({self.allowance: -1000.0, self.receivable: 1210.0})
+        # Once undone, the invoice can be reset to draft as usual.
+        with freeze_time("2026-03-31"):
+            invoice.action_collection_undo_doubtful()
+        invoice.invalidate_recordset()
+        invoice.button_draft()
+        self.assertEqual(invoice.state, "draft")
+        self._assert_balances({self.allowance: 0.0})
+
     def test_allowance_invariant_over_a_random_sequence(self):
         """Payments, credit notes and unmatchings in a seeded random order: after every step the
         allowance equals what the open provided invoices carry, each at its rate."""
