@@ -1184,7 +1184,7 @@ class AccountMove(models.Model):
         return reversals
 
     def _check_draftable(self):
-        super()._check_draftable()
+        res = super()._check_draftable()
         # Back to draft would take the entry out of the ledger without a trace of why, and the
         # provision of an invoice would stay on the allowance while the invoice is a draft.
         entries = self.filtered(lambda move: move.collection_entry_type and move.state == "posted")
@@ -1209,6 +1209,7 @@ class AccountMove(models.Model):
                     invoices=", ".join(invoices.mapped("display_name")),
                 )
             )
+        return res
 
     # --- actions ------------------------------------------------------------------------------
 
