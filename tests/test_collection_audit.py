@@ -289,6 +289,14 @@ class TestCollectionAudit(CollectionAuditCommon):
         invoices = self._taxed_invoice(1000.0) | self._taxed_invoice(700.0) | self._taxed_invoice(450.0)
         for invoice, percentage in zip(invoices, (100.0, 50.0, 30.0), strict=True):
             self._mark_doubtful(invoice, "2026-03-15", mode="percentage", percentage=percentage)
+        # And one under a general provision of the matrix (33 days late: 10%).
+        general = self._taxed_invoice(800.0)
+        with freeze_time("2026-03-15"):
+            self.env["collection.provision.matrix"].create({}).action_post()
+        invoices |= general
+        self.assertEqual(general.collection_status, "provisioned")
+        self.assertEqual(general.collection_provision_amount, 80.0)
+        self.assertEqual(invoices[:3].mapped("collection_provision_amount"), [1000.0, 350.0, 135.0])
         matched = []  # receivable lines of payments and credit notes matched with the invoices
 
         def check(step):
@@ -314,6 +322,7 @@ class TestCollectionAudit(CollectionAuditCommon):
                 )
 
         check("start")
+        done = {"pay": 0, "credit_note": 0, "unmatch": 0}
         for step in range(30):
             action = rng.choice(["pay", "credit_note", "unmatch"])
             open_invoices = invoices.filtered(lambda inv: not inv.currency_id.is_zero(inv.amount_residual))
@@ -329,9 +338,15 @@ class TestCollectionAudit(CollectionAuditCommon):
                     (line + self._receivable_line(invoice).filtered(lambda ln: not ln.reconciled)).reconcile()
                     matched.append(line)
             elif matched:
+                action = "unmatch"
                 line = matched.pop(rng.randrange(len(matched)))
                 line.remove_move_reconcile()
+            else:
+                continue
+            done[action] += 1
             check(f"{step} {action}")
+        # The seed explores every kind of step, several times.
+        self.assertGreaterEqual(min(done.values()), 4, done)
 
 
 @tagged("post_install", "-at_install")
