@@ -246,6 +246,18 @@ class TestCollectionAudit(CollectionAuditCommon):
         invoice.invalidate_recordset()
         self._assert_balances({self.allowance: -1000.0, self.expense: 1000.0})
         self.assertEqual(invoice.collection_status, "doubtful")
+        # A payment cancelled gives its provision back too (reset to draft keeps the matching).
+        payment = self._pay(invoice, 605.0, "2026-03-26")
+        self._assert_balances({self.allowance: -500.0})
+        payment.action_draft()
+        invoice.invalidate_recordset()
+        self.assertEqual(invoice.amount_residual, 605.0, "Odoo 19 keeps the matching of a draft payment")
+        self._assert_balances({self.allowance: -500.0})
+        payment.action_cancel()
+        invoice.invalidate_recordset()
+        self.assertEqual(invoice.amount_residual, 1210.0)
+        # The two payments unmatched above wait as open credits: 1210 - 605 - 1210.
+        self._assert_balances({self.allowance: -1000.0, self.expense: 1000.0, self.receivable: -605.0})
 
     def test_reversing_a_partly_released_provision_refused(self):
         invoice = self._taxed_invoice()
