@@ -1,4 +1,6 @@
-from odoo import fields, models
+from odoo import api, fields, models
+
+from .account_move import COLLECTION_WRITE, COLLECTION_WRITE_KEY
 
 COLLECTION_ROLES = [
     ("allowance", "Allowance for doubtful receivables"),
@@ -10,6 +12,7 @@ COLLECTION_ROLES = [
     ("vat_recovered", "VAT repaid on recovery"),
     ("recovery", "Recovered income"),
 ]
+COLLECTION_PROTECTED_LINE_FIELDS = ("collection_invoice_id", "collection_role")
 
 
 class AccountMoveLine(models.Model):
@@ -26,9 +29,45 @@ class AccountMoveLine(models.Model):
     )
     collection_role = fields.Selection(COLLECTION_ROLES, readonly=True)
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        self.env["account.move"]._collection_check_protected(
+            self.browse(), vals_list, COLLECTION_PROTECTED_LINE_FIELDS
+        )
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self.env["account.move"]._collection_check_protected(self, [vals], COLLECTION_PROTECTED_LINE_FIELDS)
+        return super().write(vals)
+
+    def copy_data(self, default=None):
+        vals_list = super().copy_data(default=default)
+        # Only the reversal of a collection entry (handled by account.move._reverse_moves) keeps
+        # the link: a duplicated entry would otherwise count against the invoice once posted.
+        if self.env.context.get(COLLECTION_WRITE_KEY) is not COLLECTION_WRITE:
+            for vals in vals_list:
+                for name in COLLECTION_PROTECTED_LINE_FIELDS:
+                    if not (default and name in default):
+                        vals.pop(name, None)
+        return vals_list
+
     def _reconcile_post_hook(self, data):
         res = super()._reconcile_post_hook(data)
         # Payments and credit notes lower the amount due of doubtful invoices: release their
         # provisions pro rata, all reconciliations of this batch together.
-        self.move_id._collection_release_on_payment()
+        self.move_id._collection_sync_provision()
+        return res
+
+
+class AccountPartialReconcile(models.Model):
+    _inherit = "account.partial.reconcile"
+
+    def unlink(self):
+        # Unmatching a payment or credit note makes the invoice due again: its provision comes
+        # back at the invoice's provision rate (the allowance always follows the amounts due).
+        invoices = (self.debit_move_id.move_id | self.credit_move_id.move_id).filtered(
+            lambda move: move.move_type == "out_invoice"
+        )
+        res = super().unlink()
+        invoices.exists()._collection_sync_provision()
         return res

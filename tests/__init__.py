@@ -4,5 +4,6 @@ from . import test_tour
 from . import test_cockpit
 from . import test_provision
 from . import test_write_off
+from . import test_collection_audit
 from . import test_letters
 from . import test_escalation

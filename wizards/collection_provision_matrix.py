@@ -73,10 +73,14 @@ class CollectionProvisionMatrix(models.TransientModel):
                 ("company_id", "=", self.company_id.id),
                 ("move_type", "=", "out_invoice"),
                 ("state", "=", "posted"),
+                ("invoice_date", "<=", self.date),
+                # Specific provisions (Mark as Doubtful) are the accountant's judgement on one
+                # invoice: the portfolio matrix neither lowers nor raises them.
+                ("collection_provision_kind", "in", [False, "general"]),
                 ("collection_status", "not in", ["written_off", "recovered"]),
                 "|",
                 ("payment_state", "in", ["not_paid", "partial"]),
-                ("collection_status", "=", "doubtful"),
+                ("collection_status", "=", "provisioned"),
             ]
         )
         provisions = invoices._collection_provision_balances()
@@ -148,7 +152,7 @@ class CollectionProvisionMatrix(models.TransientModel):
                 # A release gives back the same share of what was provisioned, in both currencies.
                 balance = invoice.company_currency_id.round(current_balance * difference / current)
             line_vals += invoice._collection_provision_lines(difference, balance, f"{name}: {invoice.name}")
-        entry = move_model.create(
+        entry = move_model._collection_writer().create(
             {
                 "move_type": "entry",
                 "journal_id": company.collection_journal_id.id,
@@ -160,8 +164,12 @@ class CollectionProvisionMatrix(models.TransientModel):
             }
         )
         entry.action_post()
+        rates = {line.move_id: line.percentage / 100.0 for line in self.line_ids}
+        for rate, rated in invoices.grouped(lambda invoice: rates[invoice]).items():
+            rated._collection_writer().write(
+                {"collection_provision_rate": rate, "collection_provision_kind": "general" if rate else False}
+            )
         for invoice in invoices:
-            invoice.collection_provision_base = invoice.amount_residual
             invoice._message_log(
                 body=self.env._("Provision set by the provision matrix: %(entry)s", entry=entry.name)
             )

@@ -14,14 +14,23 @@ class CollectionRecovery(models.TransientModel):
     remaining = fields.Monetary(string="Still written off", compute="_compute_remaining")
     amount = fields.Monetary(string="Amount recovered", required=True)
     partner_id = fields.Many2one(related="move_id.commercial_partner_id")
+    allowed_credit_line_ids = fields.Many2many(
+        "account.move.line", compute="_compute_allowed_credit_line_ids", string="Open credits"
+    )
     credit_line_ids = fields.Many2many(
         "account.move.line",
         string="Payments",
         required=True,
-        domain="[('partner_id', '=', partner_id), ('account_type', '=', 'asset_receivable'), "
-        "('parent_state', '=', 'posted'), ('reconciled', '=', False), ('amount_residual', '<', 0)]",
+        domain="[('id', 'in', allowed_credit_line_ids)]",
         help="The customer's payments not matched yet that bring in the money.",
     )
+
+    @api.depends("move_id")
+    def _compute_allowed_credit_line_ids(self):
+        for wizard in self:
+            wizard.allowed_credit_line_ids = (
+                wizard.move_id._collection_outstanding_credits() if wizard.move_id else False
+            )
 
     @api.model
     def default_get(self, fields_list):
@@ -39,14 +48,7 @@ class CollectionRecovery(models.TransientModel):
                 )
             )
         credits = invoice._collection_outstanding_credits()
-        outstanding = sum(
-            -line.amount_residual_currency
-            if line.currency_id == invoice.currency_id
-            else invoice.company_currency_id._convert(
-                -line.amount_residual, invoice.currency_id, invoice.company_id
-            )
-            for line in credits
-        )
+        outstanding = invoice._collection_credits_open_amount(credits, fields.Date.context_today(self))
         remaining = invoice.collection_written_off_amount - invoice.collection_recovered_amount
         values.update(
             move_id=invoice.id,
