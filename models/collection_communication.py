@@ -218,7 +218,7 @@ class CollectionCommunication(models.Model):
         a bank account to pay to would be useless, and a wrong IBAN sends the money elsewhere.
         """
         problems = {}
-        bank_problem = {company: self._bank_account_problem(company) for company in self.company_id}
+        bank_problems = {}
         for comm in self:
             found = []
             address = comm._letter_address()
@@ -236,8 +236,13 @@ class CollectionCommunication(models.Model):
                         missing=", ".join(missing),
                     )
                 )
-            if bank_problem[comm.company_id]:
-                found.append(bank_problem[comm.company_id])
+            # Letters of one company mostly share their invoices' bank account: check each once.
+            moves = comm._payment_moves()
+            key = (comm.company_id, tuple(moves.partner_bank_id.ids))
+            if key not in bank_problems:
+                bank_problems[key] = self._bank_account_problem(comm.company_id, moves)
+            if bank_problems[key]:
+                found.append(bank_problems[key])
             if found:
                 problems[comm] = found
         return problems
@@ -257,20 +262,48 @@ class CollectionCommunication(models.Model):
             )
 
     @api.model
-    def _collection_bank_account(self, company):
-        """The account customers pay to: the one chosen in the settings, else the company's first."""
-        return (
-            company.collection_bank_account_id.filtered("active")
-            or company.partner_id.bank_ids.sorted(lambda bank: (bank.sequence, bank.id))[:1]
+    def _collection_bank_account(self, company, moves=None):
+        """The account customers of `company` are asked to pay to, for the invoices `moves`.
+
+        Only accounts of the company's own contact trusted for payments (``allow_out_payment``,
+        which only those allowed to verify bank accounts can set): anyone who may create contacts
+        can add an account to the company's contact, and it must never reach a reminder. In
+        order: the one chosen in the settings, the one Odoo prints on the invoices themselves, the
+        bank journals' accounts, the company's other trusted accounts.
+        """
+        Journal = self.env["account.journal"].sudo()
+        candidates = (
+            lambda: company.collection_bank_account_id,
+            lambda: (moves or self.env["account.move"]).sudo().partner_bank_id,
+            lambda: (
+                Journal.search(
+                    [("company_id", "=", company.id), ("type", "=", "bank"), ("bank_account_id", "!=", False)]
+                ).bank_account_id
+            ),
+            lambda: company.partner_id.sudo().bank_ids.sorted(lambda bank: (bank.sequence, bank.id)),
         )
+        for candidate in candidates:
+            trusted = candidate().filtered(
+                lambda bank: bank.active and bank.allow_out_payment and bank.partner_id == company.partner_id
+            )
+            if trusted:
+                return trusted[:1].with_env(self.env)
+        return self.env["res.partner.bank"]
+
+    def _payment_moves(self):
+        """The invoices of this reminder in the order the letter lists them, oldest due first."""
+        self.ensure_one()
+        lines = self.line_ids.filtered(lambda line: line.amount_residual_currency > 0)
+        return lines.sorted(lambda line: (line.date_due or self.date, line.id)).move_id
 
     @api.model
-    def _bank_account_problem(self, company):
-        bank = self._collection_bank_account(company)
+    def _bank_account_problem(self, company, moves=None):
+        bank = self._collection_bank_account(company, moves)
         if not bank:
             return self.env._(
-                "the company %(company)s has no bank account to print on letters: add one to the company's "
-                "contact, or choose one in Accounting settings (block Collections)",
+                "the company %(company)s has no bank account trusted for payments to print: choose one in "
+                "Accounting settings (block Collections), or have an accounting administrator verify one of "
+                "the company's bank accounts and mark it Trusted",
                 company=company.name,
             )
         if _looks_like_iban(bank.acc_number):
@@ -286,9 +319,9 @@ class CollectionCommunication(models.Model):
         return False
 
     @api.model
-    def _payment_instructions(self, company, partner, currency, amount, reference, link=""):
+    def _payment_instructions(self, company, partner, currency, amount, reference, link="", moves=None):
         """How to pay, for letters, emails and statements: bank account, reference, link, QR code."""
-        bank = self._collection_bank_account(company)
+        bank = self._collection_bank_account(company, moves)
         number = bank.acc_number or ""
         if _looks_like_iban(number):
             try:
@@ -357,6 +390,7 @@ class CollectionCommunication(models.Model):
             payable[0]["amount"] if len(payable) == 1 else 0.0,
             self.payment_reference,
             link,
+            moves=self._payment_moves(),
         )
         days = self.level_id.payment_deadline_days
         deadline = format_date(self.env, self._letter_deadline(), lang_code=lang, date_format="long")

@@ -273,6 +273,7 @@ class ResPartner(models.Model):
             payable[0]["currency"] if len(payable) == 1 else False,
             payable[0]["totals"]["total"] if len(payable) == 1 else 0.0,
             reference,
+            moves=lines.filtered(lambda line: line.amount_residual > 0).move_id,
         )
         return {
             "lang": lang,
@@ -304,7 +305,31 @@ class ResPartner(models.Model):
             "payable": bool(payable),
         }
 
+    def _collection_check_statement_payable(self):
+        """Refuse a statement that asks for money without a trusted bank account to pay it to."""
+        Communication = self.env["collection.communication"]
+        problems = []
+        for partner in self.commercial_partner_id:
+            lines = self.env["account.move.line"].search(
+                [("partner_id", "=", partner.id), *self._collection_open_lines_domain()],
+                order="date_maturity, date, id",
+            )
+            if sum(lines.mapped("amount_residual")) <= 0:
+                continue  # nothing to pay: the statement needs no bank account
+            problem = Communication._bank_account_problem(
+                self.env.company, lines.filtered(lambda line: line.amount_residual > 0).move_id
+            )
+            if problem:
+                problems.append(f"- {partner.display_name}: {problem}")
+        if problems:
+            raise UserError(
+                self.env._(
+                    "These statements cannot be printed or sent:\n%(problems)s", problems="\n".join(problems)
+                )
+            )
+
     def action_collection_print_statement(self):
+        self._collection_check_statement_payable()
         return self.env.ref("account_collection.action_report_collection_statement").report_action(
             self.commercial_partner_id
         )
@@ -312,6 +337,7 @@ class ResPartner(models.Model):
     def action_collection_send_statement(self):
         """Open the email composer with the statement template; its PDF is attached."""
         self.ensure_one()
+        self._collection_check_statement_payable()
         template = self.env.ref("account_collection.mail_template_collection_statement")
         partner = self.commercial_partner_id
         return {

@@ -5,3 +5,4 @@ from . import test_cockpit
 from . import test_provision
 from . import test_write_off
 from . import test_letters
+from . import test_integrity

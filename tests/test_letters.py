@@ -207,7 +207,11 @@ class TestLetters(CollectionCommon):
 
         # The account chosen for reminders has a typing error.
         self.company.collection_bank_account_id = self.env["res.partner.bank"].create(
-            {"acc_number": "NL91ABNA0417164301", "partner_id": self.company.partner_id.id}
+            {
+                "acc_number": "NL91ABNA0417164301",
+                "partner_id": self.company.partner_id.id,
+                "allow_out_payment": True,
+            }
         )
         with self.assertRaisesRegex(UserError, "Brown Ltd.*NL91ABNA0417164301.*not a valid IBAN"):
             letter.action_print_letters()

@@ -1,0 +1,152 @@
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.exceptions import UserError, ValidationError
+from odoo.tests import new_test_user, tagged
+
+from .common import CollectionCommon
+from .test_letters import IBAN, _text
+
+ROGUE_IBAN = "DE89370400440532013000"  # valid check digits: only trust tells it apart
+
+
+@tagged("post_install", "-at_install")
+class TestIntegrity(CollectionCommon):
+    """Issue 10: payment details, the reminder history and the collections data on customers
+    cannot be bent by those who may only edit contacts or work the cockpit."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.env.company
+        cls.company.write({"street": "Keizersgracht 1", "zip": "1015 CJ", "city": "Amsterdam"})
+        cls.bank = cls.env["res.partner.bank"].create(
+            {"acc_number": IBAN, "partner_id": cls.company.partner_id.id, "allow_out_payment": True}
+        )
+        cls.eur = cls.setup_other_currency("EUR")
+        cls.policy = cls.env["collection.policy"].create(
+            {
+                "name": "Letters and emails",
+                "level_ids": [
+                    Command.create(
+                        {
+                            "name": "Friendly",
+                            "offset_days": 5,
+                            "tone": "friendly",
+                            "send_letter": True,
+                            "send_email": True,
+                        }
+                    ),
+                ],
+            }
+        )
+        cls.company.collection_policy_id = cls.policy
+        cls.customer = cls.env["res.partner"].create(
+            {
+                "name": "Brown Ltd",
+                "lang": "en_US",
+                "is_company": True,
+                "email": "pay@brown.example",
+                "street": "Dorpsstraat 12",
+                "zip": "3500 AA",
+                "city": "Utrecht",
+            }
+        )
+        cls.contact_editor = new_test_user(
+            cls.env,
+            login="contact_editor",
+            groups="base.group_user,base.group_partner_manager",
+            company_id=cls.company.id,
+            company_ids=[Command.set(cls.company.ids)],
+        )
+        cls.letter_report = cls.env.ref("account_collection.action_report_collection_letter")
+        cls.statement_report = cls.env.ref("account_collection.action_report_collection_statement")
+
+    def _reminder(self, partner=None, day="2026-02-01"):
+        with freeze_time(day):
+            comm = self.env["collection.autopilot"]._run(
+                self.company, partners=partner or self.customer, manual=True
+            )
+        self.assertEqual(len(comm), 1)
+        return comm
+
+    # ------------------------------------------------------------------------------------------
+    # 1. Payment details
+    # ------------------------------------------------------------------------------------------
+
+    def test_untrusted_bank_account_is_never_printed(self):
+        invoice = self._invoice(self.customer, 500.0, "2026-01-01", "2026-01-10", currency=self.eur)
+        # Anyone who may create contacts adds an account to the company's own contact, first in order.
+        rogue = (
+            self.env["res.partner.bank"]
+            .with_user(self.contact_editor)
+            .create(
+                {
+                    "acc_number": ROGUE_IBAN,
+                    "partner_id": self.company.partner_id.id,
+                    "sequence": 0,
+                    "allow_out_payment": True,
+                }
+            )
+        )
+        self.assertFalse(rogue.allow_out_payment, "a contact editor cannot trust an account")
+        self.assertEqual(invoice.partner_bank_id, self.bank, "Odoo's invoice shows the trusted account")
+
+        letter = self._reminder()
+        html = self.env["ir.actions.report"]._render_qweb_html(self.letter_report, letter.ids)[0]
+        text = _text(html)
+        self.assertIn("NL91 ABNA 0417 1643 00", text)
+        self.assertNotIn("DE89", text.replace(" ", ""))
+        # The QR code, where Odoo builds one, is built from this same account.
+        self.assertEqual(letter._letter_values()["pay"]["bank"], self.bank)
+        email = self.env["mail.mail"].search([("mail_message_id", "=", letter.mail_message_id.id)])
+        self.assertIn("NL91 ABNA 0417 1643 00", _text(email.body_html))
+        self.assertNotIn("DE89", _text(email.body_html).replace(" ", ""))
+        with freeze_time("2026-02-01"):
+            statement = self.customer._collection_statement_values()
+        self.assertEqual(statement["pay"]["bank"], self.bank)
+
+        # The settings accept only the company's trusted accounts.
+        with self.assertRaisesRegex(ValidationError, "marked Trusted"):
+            self.company.collection_bank_account_id = rogue
+        foreign = self.env["res.partner.bank"].create(
+            {
+                "acc_number": "GB29NWBK60161331926819",
+                "partner_id": self.customer.id,
+                "allow_out_payment": True,
+            }
+        )
+        with self.assertRaisesRegex(ValidationError, "own bank accounts"):
+            self.company.collection_bank_account_id = foreign
+
+    def test_invoice_bank_account_is_used(self):
+        """The account Odoo prints on the invoice comes before the company's other trusted ones."""
+        second = self.env["res.partner.bank"].create(
+            {
+                "acc_number": "GB29NWBK60161331926819",
+                "partner_id": self.company.partner_id.id,
+                "allow_out_payment": True,
+                "sequence": 50,
+            }
+        )
+        invoice = self._invoice(self.customer, 500.0, "2026-01-01", "2026-01-10", post=False)
+        invoice.partner_bank_id = second
+        invoice.action_post()
+        letter = self._reminder()
+        self.assertEqual(letter._letter_values()["pay"]["bank"], second)
+
+    def test_no_trusted_account_refuses_letters_and_statements(self):
+        self._invoice(self.customer, 500.0, "2026-01-01", "2026-01-10")
+        letter = self._reminder()
+        self.env["res.partner.bank"].with_user(self.contact_editor).create(
+            {"acc_number": ROGUE_IBAN, "partner_id": self.company.partner_id.id, "sequence": 0}
+        )
+        self.bank.allow_out_payment = False
+        self.assertFalse(letter._letter_values()["pay"]["bank"], "an untrusted account is never printed")
+        with self.assertRaisesRegex(UserError, "Brown Ltd.*no bank account trusted for payments"):
+            letter.action_print_letters()
+        self.assertEqual(letter.letter_state, "to_print")
+        with self.assertRaisesRegex(UserError, "Brown Ltd.*no bank account trusted for payments"):
+            self.customer.action_collection_send_statement()
+        with self.assertRaisesRegex(UserError, "no bank account trusted for payments"):
+            self.env["ir.actions.report"]._render_qweb_html(self.statement_report, self.customer.ids)
