@@ -268,22 +268,16 @@ class CollectionCommunication(models.Model):
         Only accounts of the company's own contact trusted for payments (``allow_out_payment``,
         which only those allowed to verify bank accounts can set): anyone who may create contacts
         can add an account to the company's contact, and it must never reach a reminder. In
-        order: the one chosen in the settings, the one Odoo prints on the invoices themselves, the
-        bank journals' accounts, the company's other trusted accounts.
+        order: the one chosen in the settings, the one Odoo prints on the invoices themselves (its
+        bank journal's or the company's), the company's first trusted account.
         """
-        Journal = self.env["account.journal"].sudo()
         candidates = (
-            lambda: company.collection_bank_account_id,
-            lambda: (moves or self.env["account.move"]).sudo().partner_bank_id,
-            lambda: (
-                Journal.search(
-                    [("company_id", "=", company.id), ("type", "=", "bank"), ("bank_account_id", "!=", False)]
-                ).bank_account_id
-            ),
-            lambda: company.partner_id.sudo().bank_ids.sorted(lambda bank: (bank.sequence, bank.id)),
+            company.collection_bank_account_id,
+            (moves or self.env["account.move"]).sudo().partner_bank_id,
+            company.partner_id.sudo().bank_ids.sorted(lambda bank: (bank.sequence, bank.id)),
         )
         for candidate in candidates:
-            trusted = candidate().filtered(
+            trusted = candidate.filtered(
                 lambda bank: bank.active and bank.allow_out_payment and bank.partner_id == company.partner_id
             )
             if trusted:
