@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, format_date
 
 from ..tools.reference import InvalidIBAN, check_iban, decode_rf, format_rf, parse_rf, rf_for_partner
@@ -10,6 +10,10 @@ from ..tools.words import amount_in_words
 # The tones of a level, as the letters group them: an urgent reminder is a firm one that says
 # so, a formal level or a final notice is a formal demand.
 LETTER_TONES = {"courtesy": "courtesy", "friendly": "friendly", "firm": "firm", "urgent": "urgent"}
+
+# The reminder history is evidence (of a formal notice, say): only the addon's own methods write
+# it, as superuser. Users may only record what the post office adds to a printed letter.
+USER_WRITABLE_FIELDS = frozenset({"registered_letter", "tracking_number"})
 
 
 class CollectionCommunication(models.Model):
@@ -83,6 +87,39 @@ class CollectionCommunication(models.Model):
         index=True,
     )
 
+    def write(self, vals):
+        if not self.env.su:
+            self._check_user_write(vals)
+        return super().write(vals)
+
+    def _check_user_write(self, vals):
+        forbidden = set(vals) - USER_WRITABLE_FIELDS
+        if forbidden:
+            raise AccessError(
+                self.env._(
+                    "The reminder history records what was sent to the customer and cannot be changed "
+                    "(%(fields)s). Only the registered-letter flag and tracking number of a letter can be "
+                    "edited; print, mark as sent or cancel a reminder with its buttons.",
+                    fields=", ".join(
+                        sorted(self._fields[name].string for name in forbidden if name in self._fields)
+                    ),
+                )
+            )
+        if "registered_letter" in vals:
+            posted = self.filtered(
+                lambda comm: (
+                    comm.letter_state == "sent" and comm.registered_letter != bool(vals["registered_letter"])
+                )
+            )
+            if posted:
+                raise AccessError(
+                    self.env._(
+                        "The letter to %(customer)s is already posted: whether it went registered cannot be "
+                        "changed any more.",
+                        customer=posted[0].partner_id.display_name,
+                    )
+                )
+
     def init(self):
         # The last line of defence against double sending: two workers, or two runs on one day,
         # can never both record the same automatic level for the same customer.
@@ -152,7 +189,7 @@ class CollectionCommunication(models.Model):
 
     def _mark_email_failed(self, reason):
         """The reminder email failed or bounced: record it and tell the responsible."""
-        self.write({"email_state": "failed", "error": reason})
+        self.sudo().write({"email_state": "failed", "error": reason})
         todo = self.env.ref("mail.mail_activity_data_todo")
         model_id = self.env["ir.model"]._get_id("res.partner")
         self.env["mail.activity"].sudo().create(
@@ -178,12 +215,14 @@ class CollectionCommunication(models.Model):
 
     def action_mark_letter_sent(self):
         """The printed letters went into the post."""
+        self.check_access("write")
         letters = self.filtered(lambda comm: comm.letter_state == "to_print")
-        letters.letter_state = "sent"
+        letters.sudo().letter_state = "sent"
         return True
 
     def action_cancel(self):
-        self.filtered(lambda comm: comm.state == "queued").cancelled = True
+        self.check_access("write")
+        self.filtered(lambda comm: comm.state == "queued").sudo().cancelled = True
         return True
 
     # ------------------------------------------------------------------------------------------
@@ -523,6 +562,7 @@ class CollectionCommunication(models.Model):
         PDF on its communication, so a reprint gives exactly the document that was sent. Any
         problem (address, bank account) stops the whole batch before anything is marked.
         """
+        self.check_access("write")
         letters = self.filtered("channel_letter")
         if not letters:
             raise UserError(self.env._("None of the selected reminders goes by letter."))
@@ -551,7 +591,7 @@ class CollectionCommunication(models.Model):
         )
         by_comm = {attachment.res_id: attachment for attachment in attachments}
         for comm in letters.filtered(lambda comm: not comm.letter_attachment_id and comm.id in by_comm):
-            comm.letter_attachment_id = by_comm[comm.id]
+            comm.sudo().letter_attachment_id = by_comm[comm.id]
         to_print.action_mark_letter_sent()
         return report.report_action(letters, config=False)
 

@@ -203,8 +203,15 @@ class ResPartner(models.Model):
 
     def action_collection_send_now(self):
         """Remind the selected customers now of the highest level their invoices reached."""
-        communications = self.env["collection.autopilot"]._run(
-            self.env.company, partners=self.commercial_partner_id, manual=True
+        if not self.env.user.has_group("account_collection.group_collection_user"):
+            raise AccessError(self.env._("Only collection users can send reminders."))
+        self.check_access("read")
+        # The reminder history is written by the autopilot only, as superuser (clerks cannot
+        # create or rewrite it); the company is the user's current one.
+        communications = (
+            self.env["collection.autopilot"]
+            .sudo()
+            ._run(self.env.company, partners=self.commercial_partner_id, manual=True)
         )
         if not communications:
             raise UserError(

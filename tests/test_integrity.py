@@ -1,8 +1,8 @@
 from freezegun import freeze_time
 
 from odoo import Command
-from odoo.exceptions import UserError, ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import CollectionCommon
 from .test_letters import IBAN, _text
@@ -64,8 +64,10 @@ class TestIntegrity(CollectionCommon):
 
     def _reminder(self, partner=None, day="2026-02-01"):
         with freeze_time(day):
-            comm = self.env["collection.autopilot"]._run(
-                self.company, partners=partner or self.customer, manual=True
+            comm = (
+                self.env["collection.autopilot"]
+                .sudo()
+                ._run(self.company, partners=partner or self.customer, manual=True)
             )
         self.assertEqual(len(comm), 1)
         return comm
@@ -150,3 +152,81 @@ class TestIntegrity(CollectionCommon):
             self.customer.action_collection_send_statement()
         with self.assertRaisesRegex(UserError, "no bank account trusted for payments"):
             self.env["ir.actions.report"]._render_qweb_html(self.statement_report, self.customer.ids)
+
+    # ------------------------------------------------------------------------------------------
+    # 2. The reminder history is evidence
+    # ------------------------------------------------------------------------------------------
+
+    def test_history_cannot_be_rewritten_through_the_api(self):
+        self._invoice(self.customer, 500.0, "2026-01-01", "2026-01-10")
+        letter = self._reminder()
+        other = self.env["res.partner"].create({"name": "Someone Else"})
+        secret = self.env["ir.attachment"].create({"name": "other company payroll.pdf", "raw": b"%PDF"})
+        for user in (self.clerk, self.manager):
+            comm = letter.with_user(user)
+            for vals in (
+                {"email_state": "failed"},
+                {"cancelled": True},
+                {"amount_overdue": 1.0},
+                {"partner_id": other.id},
+                {"date": "2025-01-01"},
+                {"letter_attachment_id": secret.id},
+                {"error": "never sent"},
+            ):
+                with self.subTest(user=user.login, vals=vals), self.assertRaises(AccessError):
+                    comm.write(vals)
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                comm.create(
+                    {
+                        "company_id": self.company.id,
+                        "partner_id": self.customer.id,
+                        "date": "2025-12-01",
+                        "level_id": letter.level_id.id,
+                        "channel_letter": True,
+                        "registered_letter": True,
+                        "letter_state": "sent",
+                    }
+                )
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                comm.unlink()
+            line = comm.line_ids[:1]
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                line.amount_residual = 1.0
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                line.create({"communication_id": letter.id, "move_id": line.move_id.id})
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                line.unlink()
+        self.assertEqual(letter.partner_id, self.customer)
+        self.assertFalse(letter.letter_attachment_id)
+        self.assertEqual(letter.amount_overdue, 500.0)
+
+        # What the post office adds is still the clerk's to record, through the form too.
+        with Form(letter.with_user(self.clerk)) as form:
+            form.registered_letter = True
+            form.tracking_number = "RR123456789NL"
+        self.assertTrue(letter.registered_letter)
+        self.assertEqual(letter.tracking_number, "RR123456789NL")
+
+        # The addon's own buttons still work for the clerk, through their own checks.
+        letter.with_user(self.clerk).with_context(force_report_rendering=True).action_print_letters()
+        self.assertEqual(letter.letter_state, "sent")
+        self.assertEqual(letter.letter_attachment_id.res_id, letter.id)
+        with self.assertRaisesRegex(AccessError, "already posted"):
+            letter.with_user(self.clerk).registered_letter = False
+        letter.with_user(self.clerk).tracking_number = "RR987654321NL"
+
+    def test_clerk_sends_previews_and_cancels_through_the_addon(self):
+        self._invoice(self.customer, 500.0, "2026-01-01", "2026-01-10")
+        with freeze_time("2026-02-01"):
+            context = {"active_model": "res.partner", "active_ids": self.customer.ids}
+            preview = Form(
+                self.env["collection.preview"].with_user(self.clerk).with_context(**context)
+            ).save()
+            self.assertEqual(preview.line_ids.partner_id, self.customer)
+            action = self.customer.with_user(self.clerk).action_collection_send_now()
+        sent = self.env["collection.communication"].search(action["domain"])
+        self.assertEqual(sent.partner_id, self.customer)
+        sent.with_user(self.clerk).action_cancel()
+        self.assertEqual(sent.state, "cancelled")
+        with self.assertRaises(AccessError):
+            self.customer.with_user(self.contact_editor).action_collection_send_now()
