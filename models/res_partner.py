@@ -8,6 +8,20 @@ from .account_move import PAUSE_REASONS
 
 PARTNER_PAUSE_REASONS = [*PAUSE_REASONS, ("manual", "Paused by hand")]
 
+# Collections data on the customer that decides whether and how he is reminded: not for everyone
+# who may edit contacts. The addon's own code (pause, resume, cockpit refresh) writes it as
+# superuser. Field name -> group that may set it.
+COLLECTION_FIELD_GROUPS = {
+    "collection_no_auto": "account_collection.group_collection_user",
+    "collection_pause_until": "account_collection.group_collection_user",
+    "collection_pause_note": "account_collection.group_collection_user",
+    "collection_level_id": "account_collection.group_collection_user",
+    "collection_next_level_id": "account_collection.group_collection_user",
+    "collection_next_date": "account_collection.group_collection_user",
+    "collection_pause_reason": "account_collection.group_collection_user",
+    "collection_policy_id": "account_collection.group_collection_manager",
+}
+
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
@@ -76,6 +90,49 @@ class ResPartner(models.Model):
     collection_oldest_due_date = fields.Date(string="Oldest due date", compute="_compute_collection_amounts")
     collection_days_late = fields.Integer(string="Days late", compute="_compute_collection_amounts")
     collection_currency_id = fields.Many2one("res.currency", compute="_compute_collection_currency")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_collection_fields_access({name: value for name, value in vals.items() if value})
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_collection_fields_access(vals)
+        return super().write(vals)
+
+    def copy_data(self, default=None):
+        # A duplicate made by someone who may not set the collections data starts from the defaults.
+        vals_list = super().copy_data(default=default)
+        if not self.env.su:
+            denied = self._collection_fields_denied(COLLECTION_FIELD_GROUPS) - set(default or ())
+            for vals in vals_list:
+                for name in denied:
+                    vals.pop(name, None)
+        return vals_list
+
+    @api.model
+    def _collection_fields_denied(self, names):
+        return {
+            name
+            for name in names
+            if name in COLLECTION_FIELD_GROUPS and not self.env.user.has_group(COLLECTION_FIELD_GROUPS[name])
+        }
+
+    @api.model
+    def _check_collection_fields_access(self, vals):
+        if self.env.su:
+            return
+        denied = self._collection_fields_denied(vals)
+        if denied:
+            raise AccessError(
+                self.env._(
+                    "Only collections users can change whether and how a customer is reminded, and only "
+                    "collections managers can choose a customer's policy (%(fields)s). Ask them, or use "
+                    "Pause and Resume in the customer's Collections tab.",
+                    fields=", ".join(sorted(self._fields[name].string for name in denied)),
+                )
+            )
 
     def _compute_collection_currency(self):
         self.collection_currency_id = self.env.company.currency_id

@@ -230,3 +230,56 @@ class TestIntegrity(CollectionCommon):
         self.assertEqual(sent.state, "cancelled")
         with self.assertRaises(AccessError):
             self.customer.with_user(self.contact_editor).action_collection_send_now()
+
+    # ------------------------------------------------------------------------------------------
+    # 6. Whether a customer is reminded is the collections team's call
+    # ------------------------------------------------------------------------------------------
+
+    def test_contact_editor_cannot_switch_reminders_off(self):
+        level = self.policy.level_ids[:1]
+        partner = self.customer.with_user(self.contact_editor)
+        for vals in (
+            {"collection_no_auto": True},
+            {"collection_pause_until": "2099-12-31"},
+            {"collection_policy_id": self.policy_extended.id},
+            {"collection_level_id": level.id},
+            {"collection_next_date": False},
+        ):
+            with self.subTest(vals=vals), self.assertRaises(AccessError):
+                partner.write(vals)
+        with self.assertRaises(AccessError):
+            partner.create({"name": "Never reminded", "collection_no_auto": True})
+        partner.write({"phone": "+31 30 123 45 67"})  # the rest of the contact stays theirs to edit
+
+        # Collections users switch reminders off; only managers choose the policy.
+        clerk = new_test_user(
+            self.env,
+            login="clerk_with_contacts",
+            groups="base.group_partner_manager,account_collection.group_collection_user",
+        )
+        manager = new_test_user(
+            self.env,
+            login="manager_with_contacts",
+            groups="base.group_partner_manager,account_collection.group_collection_manager",
+        )
+        self.customer.with_user(clerk).collection_no_auto = True
+        self.assertTrue(self.customer.collection_no_auto)
+        with self.assertRaises(AccessError):
+            self.customer.with_user(clerk).collection_policy_id = self.policy_extended
+        self.customer.with_user(manager).collection_policy_id = self.policy_extended
+        self.assertEqual(self.customer.collection_policy_id, self.policy_extended)
+
+        # A duplicate by the contact editor starts from the defaults instead of failing.
+        copy = self.customer.with_user(self.contact_editor).copy()
+        self.assertFalse(copy.collection_no_auto)
+        self.assertFalse(copy.collection_policy_id)
+
+        # The addon's own tools still work for a clerk who may not edit contacts.
+        with freeze_time("2026-02-01"):
+            context = {"active_model": "res.partner", "active_ids": self.customer.ids}
+            form = Form(self.env["collection.pause"].with_user(self.clerk).with_context(**context))
+            form.note = "Holiday"
+            form.save().action_confirm()
+        self.assertTrue(self.customer.collection_pause_until)
+        self.customer.with_user(self.clerk).action_collection_resume()
+        self.assertFalse(self.customer.collection_pause_until)
