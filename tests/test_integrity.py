@@ -4,6 +4,7 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
 
+from ..tools.reference import rf_for_partner
 from .common import CollectionCommon
 from .test_letters import IBAN, _text
 
@@ -283,3 +284,28 @@ class TestIntegrity(CollectionCommon):
         self.assertTrue(self.customer.collection_pause_until)
         self.customer.with_user(self.clerk).action_collection_resume()
         self.assertFalse(self.customer.collection_pause_until)
+
+    # ------------------------------------------------------------------------------------------
+    # 7. A payment label suggests a customer, it never breaks an import
+    # ------------------------------------------------------------------------------------------
+
+    def test_statement_reference_of_another_company_is_ignored(self):
+        other = self.setup_other_company(name="Collections Company B")["company"]
+        b_customer = self.env["res.partner"].create({"name": "Only in B", "company_id": other.id})
+        journal = self.company_data["default_journal_bank"]
+        both = self.env["account.bank.statement.line"].with_context(
+            allowed_company_ids=[self.company.id, other.id]
+        )
+        own = rf_for_partner(self.company.id, self.customer.id)
+        of_b = rf_for_partner(other.id, b_customer.id)
+        forged = rf_for_partner(self.company.id, b_customer.id)  # company A's prefix, B's customer
+        lines = both.create(
+            [
+                {"journal_id": journal.id, "date": "2026-02-05", "amount": 10.0, "payment_ref": f"Pay {ref}"}
+                for ref in (own, of_b, forged)
+            ]
+        )
+        self.assertEqual(lines[0].partner_id, self.customer, "the company's own customer is proposed")
+        self.assertFalse(lines[1].partner_id, "another company's reference proposes nobody")
+        self.assertFalse(lines[2].partner_id, "a customer of another company is never proposed")
+        self.assertEqual(lines.company_id, self.company)
