@@ -309,3 +309,57 @@ class TestIntegrity(CollectionCommon):
         self.assertFalse(lines[1].partner_id, "another company's reference proposes nobody")
         self.assertFalse(lines[2].partner_id, "a customer of another company is never proposed")
         self.assertEqual(lines.company_id, self.company)
+
+    # ------------------------------------------------------------------------------------------
+    # 8. Calls, promises and disputes stay with their own customer
+    # ------------------------------------------------------------------------------------------
+
+    def test_call_promise_and_dispute_stay_with_their_customer(self):
+        other = self.setup_other_company(name="Collections Company B")["company"]
+        b_customer = self.env["res.partner"].create({"name": "Only in B", "company_id": other.id})
+        neighbour = self.env["res.partner"].create({"name": "Neighbour"})
+        own = self._invoice(self.customer, 100.0, "2026-01-01", "2026-01-10")
+        theirs = self._invoice(neighbour, 200.0, "2026-01-01", "2026-01-10")
+
+        Call = self.env["collection.call"].with_user(self.clerk)
+        context = {"active_model": "res.partner", "active_ids": b_customer.ids}
+        with self.assertRaises(AccessError):
+            Form(Call.with_context(**context))
+        # Straight through the API, with a customer of the clerk's own as the active record.
+        wizard = Call.with_context(active_model="res.partner", active_ids=self.customer.ids).create(
+            {"partner_id": b_customer.id, "outcome": "talked", "note": "Called B"}
+        )
+        with self.assertRaises(AccessError):
+            wizard.action_confirm()
+        self.assertFalse(b_customer.sudo().message_ids.filtered(lambda m: "Called B" in (m.body or "")))
+
+        wizard = Call.with_context(active_model="res.partner", active_ids=self.customer.ids).create(
+            {"outcome": "dispute", "move_ids": [Command.set((own | theirs).ids)]}
+        )
+        with self.assertRaisesRegex(ValidationError, theirs.name), self.env.cr.savepoint():
+            wizard.action_confirm()
+
+        for model, vals in (
+            ("collection.promise", {"date": "2026-03-01", "amount": 300.0}),
+            ("collection.dispute", {"reason": "price"}),
+        ):
+            with (
+                self.subTest(model=model),
+                self.assertRaisesRegex(ValidationError, theirs.name),
+                self.env.cr.savepoint(),
+            ):
+                self.env[model].with_user(self.clerk).create(
+                    {"partner_id": self.customer.id, "move_ids": [Command.set((own | theirs).ids)], **vals}
+                )
+            record = (
+                self.env[model]
+                .with_user(self.clerk)
+                .create({"partner_id": self.customer.id, "move_ids": [Command.set(own.ids)], **vals})
+            )
+            with (
+                self.subTest(model=model),
+                self.assertRaisesRegex(ValidationError, own.name),
+                self.env.cr.savepoint(),
+            ):
+                record.partner_id = neighbour
+        self.assertFalse(theirs.collection_pause_reason, "the neighbour's invoice is not paused")
