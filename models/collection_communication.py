@@ -1,5 +1,7 @@
 from datetime import timedelta
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, format_date
@@ -199,7 +201,9 @@ class CollectionCommunication(models.Model):
                     "res_id": comm.partner_id.id,
                     "activity_type_id": todo.id,
                     "summary": self.env._("Reminder email failed"),
-                    "note": self.env._(
+                    # The reason comes from the mail server or the bounce: text, never markup.
+                    "note": Markup("<p>%s</p>")
+                    % self.env._(
                         "The reminder “%(level)s” could not be delivered to %(email)s: %(reason)s. "
                         "Check the address, then send it again or call the customer.",
                         level=comm.level_id.name,

@@ -363,3 +363,47 @@ class TestIntegrity(CollectionCommon):
             ):
                 record.partner_id = neighbour
         self.assertFalse(theirs.collection_pause_reason, "the neighbour's invoice is not paused")
+
+    # ------------------------------------------------------------------------------------------
+    # 9, 10. Bounces and failures: the reminder's own email, the reason as text
+    # ------------------------------------------------------------------------------------------
+
+    def _bounce(self, message):
+        self.env["mail.thread"]._routing_handle_bounce(
+            None,
+            {
+                "bounced_email": self.customer.email,
+                "bounced_partner": self.customer,
+                "bounced_msg_ids": [message.message_id],
+                "bounced_message": message,
+                "email_from": "MAILER-DAEMON@example.com",
+                "to": "bounce@company.example",
+                "message_id": "<bounce-1@example.com>",
+                "body": "<p>550 mailbox unavailable</p>",
+            },
+        )
+
+    def _failure_tasks(self):
+        return self.env["mail.activity"].search(
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "=", self.customer.id),
+                ("summary", "=", "Reminder email failed"),
+            ]
+        )
+
+    def test_failure_reason_is_text_in_the_task(self):
+        self._invoice(self.customer, 500.0, "2026-01-01", "2026-01-10")
+        comm = self._reminder()
+        mail = self.env["mail.mail"].search([("mail_message_id", "=", comm.mail_message_id.id)])
+        mail._postprocess_sent_message(
+            success_pids=self.env["res.partner"],
+            success_emails=[],
+            failure_reason='550 see <a href="https://pay.evil.example">your new account</a>',
+            failure_type="mail_smtp",
+        )
+        task = self._failure_tasks()
+        self.assertEqual(len(task), 1)
+        self.assertNotIn("<a", str(task.note))
+        self.assertIn("pay.evil.example", str(task.note), "the reason is kept, as text")
+        self.assertIn("&lt;a href", str(task.note))
