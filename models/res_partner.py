@@ -209,20 +209,6 @@ class ResPartner(models.Model):
         action["context"] = {"default_move_type": "out_invoice", "create": False}
         return action
 
-    def _message_receive_bounce(self, email, partner):
-        # A reminder that bounced did not reach the customer: the history must say so.
-        communications = (
-            self.env["collection.communication"]
-            .sudo()
-            .search(
-                [("partner_id", "in", self.ids), ("email_state", "in", ("queued", "sent"))],
-                order="date desc, id desc",
-            )
-        )
-        for partner_comms in communications.grouped("partner_id").values():
-            partner_comms[:1]._mark_email_failed(self.env._("the email bounced (%(email)s)", email=email))
-        return super()._message_receive_bounce(email, partner)
-
     def _collection_refresh_status(self):
         """Bring the cockpit columns of these customers up to date in the current company."""
         self.env["collection.autopilot"]._refresh_status(

@@ -392,6 +392,25 @@ class TestIntegrity(CollectionCommon):
             ]
         )
 
+    def test_only_the_reminders_own_bounce_marks_it_failed(self):
+        self._invoice(self.customer, 500.0, "2026-01-01", "2026-01-10")
+        comm = self._reminder()
+        mail = self.env["mail.mail"].search([("mail_message_id", "=", comm.mail_message_id.id)])
+        mail._postprocess_sent_message(success_pids=self.customer, success_emails=[self.customer.email])
+        self.assertEqual(comm.email_state, "sent")
+
+        unrelated = self.customer.message_post(
+            body="Your order has shipped", partner_ids=self.customer.ids, message_type="comment"
+        )
+        self._bounce(unrelated)
+        self.assertEqual(comm.email_state, "sent", "another email's bounce says nothing about the reminder")
+        self.assertFalse(self._failure_tasks())
+
+        self._bounce(comm.mail_message_id)
+        self.assertEqual(comm.state, "failed")
+        self.assertIn("bounced", comm.error)
+        self.assertEqual(len(self._failure_tasks()), 1)
+
     def test_failure_reason_is_text_in_the_task(self):
         self._invoice(self.customer, 500.0, "2026-01-01", "2026-01-10")
         comm = self._reminder()
