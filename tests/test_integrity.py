@@ -426,3 +426,19 @@ class TestIntegrity(CollectionCommon):
         self.assertNotIn("<a", str(task.note))
         self.assertIn("pay.evil.example", str(task.note), "the reason is kept, as text")
         self.assertIn("&lt;a href", str(task.note))
+
+    # ------------------------------------------------------------------------------------------
+    # 11. The statement email speaks for the statement's company
+    # ------------------------------------------------------------------------------------------
+
+    def test_statement_email_subject_names_the_statement_company(self):
+        other = self.setup_other_company(name="Collections Company B")["company"]
+        self.env.user.company_ids |= other
+        self.assertEqual(self.env.user.company_id, self.company)
+        customer = self.customer.with_context(allowed_company_ids=[other.id, self.company.id])
+        action = customer.action_collection_send_statement()
+        composer = Form(
+            self.env["mail.compose.message"].with_context(**customer.env.context, **action["context"])
+        )
+        self.assertEqual(composer.subject, "Collections Company B: statement of account")
+        self.assertIn("Collections Company B", composer.body)
