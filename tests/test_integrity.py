@@ -299,15 +299,17 @@ class TestIntegrity(CollectionCommon):
         own = rf_for_partner(self.company.id, self.customer.id)
         of_b = rf_for_partner(other.id, b_customer.id)
         forged = rf_for_partner(self.company.id, b_customer.id)  # company A's prefix, B's customer
+        huge = rf_for_partner(self.company.id, 10**12)  # beyond any database id
         lines = both.create(
             [
                 {"journal_id": journal.id, "date": "2026-02-05", "amount": 10.0, "payment_ref": f"Pay {ref}"}
-                for ref in (own, of_b, forged)
+                for ref in (own, of_b, forged, huge)
             ]
         )
         self.assertEqual(lines[0].partner_id, self.customer, "the company's own customer is proposed")
         self.assertFalse(lines[1].partner_id, "another company's reference proposes nobody")
         self.assertFalse(lines[2].partner_id, "a customer of another company is never proposed")
+        self.assertFalse(lines[3].partner_id)
         self.assertEqual(lines.company_id, self.company)
 
     # ------------------------------------------------------------------------------------------
