@@ -358,16 +358,19 @@ class ResPartner(models.Model):
     def _collection_check_statement_payable(self):
         """Refuse a statement that asks for money without a trusted bank account to pay it to."""
         Communication = self.env["collection.communication"]
+        partners = self.commercial_partner_id
+        lines = self.env["account.move.line"].search(
+            [("partner_id", "in", partners.ids), *self._collection_open_lines_domain()],
+            order="date_maturity, date, id",
+        )
+        by_partner = lines.grouped("partner_id")
         problems = []
-        for partner in self.commercial_partner_id:
-            lines = self.env["account.move.line"].search(
-                [("partner_id", "=", partner.id), *self._collection_open_lines_domain()],
-                order="date_maturity, date, id",
-            )
-            if sum(lines.mapped("amount_residual")) <= 0:
+        for partner in partners:
+            partner_lines = by_partner.get(partner, lines.browse())
+            if sum(partner_lines.mapped("amount_residual")) <= 0:
                 continue  # nothing to pay: the statement needs no bank account
             problem = Communication._bank_account_problem(
-                self.env.company, lines.filtered(lambda line: line.amount_residual > 0).move_id
+                self.env.company, partner_lines.filtered(lambda line: line.amount_residual > 0).move_id
             )
             if problem:
                 problems.append(f"- {partner.display_name}: {problem}")
