@@ -9,6 +9,7 @@ from . import account_move
 from . import account_move_line
 from . import account_chart_template
 from . import mail_mail
+from . import mail_thread
 from . import sms_sms
 from . import res_company
 from . import res_config_settings

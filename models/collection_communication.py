@@ -1,7 +1,9 @@
 from datetime import timedelta
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, format_date
 from odoo.tools import format_amount as tools_format_amount
 
@@ -11,6 +13,10 @@ from ..tools.words import amount_in_words
 # The tones of a level, as the letters group them: an urgent reminder is a firm one that says
 # so, a formal level or a final notice is a formal demand.
 LETTER_TONES = {"courtesy": "courtesy", "friendly": "friendly", "firm": "firm", "urgent": "urgent"}
+
+# The reminder history is evidence (of a formal notice, say): only the addon's own methods write
+# it, as superuser. Users may only record what the post office adds to a printed letter.
+USER_WRITABLE_FIELDS = frozenset({"registered_letter", "tracking_number"})
 
 
 class CollectionCommunication(models.Model):
@@ -95,6 +101,39 @@ class CollectionCommunication(models.Model):
         store=True,
         index=True,
     )
+
+    def write(self, vals):
+        if not self.env.su:
+            self._check_user_write(vals)
+        return super().write(vals)
+
+    def _check_user_write(self, vals):
+        forbidden = set(vals) - USER_WRITABLE_FIELDS
+        if forbidden:
+            raise AccessError(
+                self.env._(
+                    "The reminder history records what was sent to the customer and cannot be changed "
+                    "(%(fields)s). Only the registered-letter flag and tracking number of a letter can be "
+                    "edited; print, mark as sent or cancel a reminder with its buttons.",
+                    fields=", ".join(
+                        sorted(self._fields[name].string for name in forbidden if name in self._fields)
+                    ),
+                )
+            )
+        if "registered_letter" in vals:
+            posted = self.filtered(
+                lambda comm: (
+                    comm.letter_state == "sent" and comm.registered_letter != bool(vals["registered_letter"])
+                )
+            )
+            if posted:
+                raise AccessError(
+                    self.env._(
+                        "The letter to %(customer)s is already posted: whether it went registered cannot be "
+                        "changed any more.",
+                        customer=posted[0].partner_id.display_name,
+                    )
+                )
 
     def init(self):
         # The last line of defence against double sending: two workers, or two runs on one day,
@@ -205,7 +244,7 @@ class CollectionCommunication(models.Model):
 
     def _mark_email_failed(self, reason):
         """The reminder email failed or bounced: record it and tell the responsible."""
-        self.write({"email_state": "failed", "error": reason})
+        self.sudo().write({"email_state": "failed", "error": reason})
         todo = self.env.ref("mail.mail_activity_data_todo")
         model_id = self.env["ir.model"]._get_id("res.partner")
         self.env["mail.activity"].sudo().create(
@@ -215,7 +254,9 @@ class CollectionCommunication(models.Model):
                     "res_id": comm.partner_id.id,
                     "activity_type_id": todo.id,
                     "summary": self.env._("Reminder email failed"),
-                    "note": self.env._(
+                    # The reason comes from the mail server or the bounce: text, never markup.
+                    "note": Markup("<p>%s</p>")
+                    % self.env._(
                         "The reminder “%(level)s” could not be delivered to %(email)s: %(reason)s. "
                         "Check the address, then send it again or call the customer.",
                         level=comm.level_id.name,
@@ -231,18 +272,20 @@ class CollectionCommunication(models.Model):
 
     def action_mark_letter_sent(self):
         """The printed letters went into the post."""
+        self.check_access("write")
         if any(comm.cancelled for comm in self):
             raise UserError(
                 self.env._("A cancelled reminder's letter cannot be sent: it left the print queue.")
             )
         letters = self.filtered(lambda comm: comm.letter_state == "to_print")
-        letters.letter_state = "sent"
+        letters.sudo().letter_state = "sent"
         return True
 
     def action_cancel(self):
         """Take back reminders that have not gone out yet: their email and SMS are not sent, their
         letter leaves the print queue, and each customer whose latest reminder it was goes back one
         level (the autopilot sends that level again when it is due)."""
+        self.check_access("write")
         gone = self.filtered(
             lambda comm: (
                 comm.state != "queued"
@@ -391,7 +434,7 @@ class CollectionCommunication(models.Model):
         a bank account to pay to would be useless, and a wrong IBAN sends the money elsewhere.
         """
         problems = {}
-        bank_problem = {company: self._bank_account_problem(company) for company in self.company_id}
+        bank_problems = {}
         for comm in self:
             found = []
             address = comm._letter_address()
@@ -409,8 +452,13 @@ class CollectionCommunication(models.Model):
                         missing=", ".join(missing),
                     )
                 )
-            if bank_problem[comm.company_id]:
-                found.append(bank_problem[comm.company_id])
+            # Letters of one company mostly share their invoices' bank account: check each once.
+            moves = comm._payment_moves()
+            key = (comm.company_id, tuple(moves.partner_bank_id.ids))
+            if key not in bank_problems:
+                bank_problems[key] = self._bank_account_problem(comm.company_id, moves)
+            if bank_problems[key]:
+                found.append(bank_problems[key])
             if found:
                 problems[comm] = found
         return problems
@@ -430,20 +478,42 @@ class CollectionCommunication(models.Model):
             )
 
     @api.model
-    def _collection_bank_account(self, company):
-        """The account customers pay to: the one chosen in the settings, else the company's first."""
-        return (
-            company.collection_bank_account_id.filtered("active")
-            or company.partner_id.bank_ids.sorted(lambda bank: (bank.sequence, bank.id))[:1]
+    def _collection_bank_account(self, company, moves=None):
+        """The account customers of `company` are asked to pay to, for the invoices `moves`.
+
+        Only accounts of the company's own contact trusted for payments (``allow_out_payment``,
+        which only those allowed to verify bank accounts can set): anyone who may create contacts
+        can add an account to the company's contact, and it must never reach a reminder. In
+        order: the one chosen in the settings, the one Odoo prints on the invoices themselves (its
+        bank journal's or the company's), the company's first trusted account.
+        """
+        candidates = (
+            company.collection_bank_account_id,
+            (moves or self.env["account.move"]).sudo().partner_bank_id,
+            company.partner_id.sudo().bank_ids.sorted(lambda bank: (bank.sequence, bank.id)),
         )
+        for candidate in candidates:
+            trusted = candidate.filtered(
+                lambda bank: bank.active and bank.allow_out_payment and bank.partner_id == company.partner_id
+            )
+            if trusted:
+                return trusted[:1].with_env(self.env)
+        return self.env["res.partner.bank"]
+
+    def _payment_moves(self):
+        """The invoices of this reminder in the order the letter lists them, oldest due first."""
+        self.ensure_one()
+        lines = self.line_ids.filtered(lambda line: line.amount_residual_currency > 0)
+        return lines.sorted(lambda line: (line.date_due or self.date, line.id)).move_id
 
     @api.model
-    def _bank_account_problem(self, company):
-        bank = self._collection_bank_account(company)
+    def _bank_account_problem(self, company, moves=None):
+        bank = self._collection_bank_account(company, moves)
         if not bank:
             return self.env._(
-                "the company %(company)s has no bank account to print on letters: add one to the company's "
-                "contact, or choose one in Accounting settings (block Collections)",
+                "the company %(company)s has no bank account trusted for payments to print: choose one in "
+                "Accounting settings (block Collections), or have an accounting administrator verify one of "
+                "the company's bank accounts and mark it Trusted",
                 company=company.name,
             )
         if _looks_like_iban(bank.acc_number):
@@ -459,9 +529,9 @@ class CollectionCommunication(models.Model):
         return False
 
     @api.model
-    def _payment_instructions(self, company, partner, currency, amount, reference, link=""):
+    def _payment_instructions(self, company, partner, currency, amount, reference, link="", moves=None):
         """How to pay, for letters, emails and statements: bank account, reference, link, QR code."""
-        bank = self._collection_bank_account(company)
+        bank = self._collection_bank_account(company, moves)
         number = bank.acc_number or ""
         if _looks_like_iban(number):
             try:
@@ -533,6 +603,7 @@ class CollectionCommunication(models.Model):
             payable[0]["amount"] if len(payable) == 1 else 0.0,
             self.payment_reference,
             link,
+            moves=self._payment_moves(),
         )
         days = self.level_id.payment_deadline_days
         deadline = format_date(self.env, self._letter_deadline(), lang_code=lang, date_format="long")
@@ -707,7 +778,7 @@ class CollectionCommunication(models.Model):
         )
         by_comm = {attachment.res_id: attachment for attachment in attachments}
         for comm in letters.filtered(lambda comm: not comm.letter_attachment_id and comm.id in by_comm):
-            comm.letter_attachment_id = by_comm[comm.id]
+            comm.sudo().letter_attachment_id = by_comm[comm.id]
         to_print.action_mark_letter_sent()
         return report.report_action(letters, config=False)
 

@@ -23,6 +23,8 @@ class ReportCollectionStatement(models.AbstractModel):
     @api.model
     def _get_report_values(self, docids, data=None):
         docs = self.env["res.partner"].browse(docids)
+        # A statement asking for money must say where to pay it, to an account the company trusts.
+        docs._collection_check_statement_payable()
         return {
             "doc_ids": docids,
             "doc_model": "res.partner",

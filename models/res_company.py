@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class ResCompany(models.Model):
@@ -115,7 +116,22 @@ class ResCompany(models.Model):
     collection_bank_account_id = fields.Many2one(
         "res.partner.bank",
         string="Bank account on reminders",
-        domain="[('partner_id', '=', partner_id)]",
+        domain="[('partner_id', '=', partner_id), ('allow_out_payment', '=', True)]",
         help="The account customers are asked to pay to on letters, emails and statements; by default "
-        "the company's first bank account.",
+        "the one printed on the invoices, else the company's first bank account trusted for payments.",
     )
+
+    @api.constrains("collection_bank_account_id")
+    def _check_collection_bank_account_id(self):
+        for company in self:
+            bank = company.collection_bank_account_id
+            if bank and (bank.partner_id != company.partner_id or not bank.allow_out_payment):
+                raise ValidationError(
+                    self.env._(
+                        "The bank account %(number)s cannot be printed on the reminders of %(company)s: choose "
+                        "one of the company's own bank accounts that an accounting administrator has verified "
+                        "and marked Trusted.",
+                        number=bank.acc_number,
+                        company=company.name,
+                    )
+                )

@@ -44,6 +44,9 @@ class ResConfigSettings(models.TransientModel):
     collection_bank_account_id = fields.Many2one(
         related="company_id.collection_bank_account_id",
         readonly=False,
-        # The settings have no partner_id: offer the current company's own accounts.
-        domain=lambda self: [("partner_id", "=", self.env.company.partner_id.id)],
+        # The settings have no partner_id: offer the current company's own trusted accounts.
+        domain=lambda self: [
+            ("partner_id", "=", self.env.company.partner_id.id),
+            ("allow_out_payment", "=", True),
+        ],
     )

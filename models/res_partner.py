@@ -25,6 +25,24 @@ NEXT_REASONS = [
     ("nothing", "Nothing due"),
 ]
 
+# Collections data on the customer that decides whether and how he is reminded: not for everyone
+# who may edit contacts. The addon's own code (pause, resume, cockpit refresh) writes it as
+# superuser. Field name -> group that may set it.
+COLLECTION_FIELD_GROUPS = {
+    "collection_no_auto": "account_collection.group_collection_user",
+    "collection_pause_until": "account_collection.group_collection_user",
+    "collection_pause_note": "account_collection.group_collection_user",
+    "collection_level_id": "account_collection.group_collection_user",
+    "collection_next_level_id": "account_collection.group_collection_user",
+    "collection_next_date": "account_collection.group_collection_user",
+    "collection_pause_reason": "account_collection.group_collection_user",
+    "collection_last_date": "account_collection.group_collection_user",
+    "collection_force_next": "account_collection.group_collection_user",
+    "collection_next_reason": "account_collection.group_collection_user",
+    "collection_end_of_policy": "account_collection.group_collection_user",
+    "collection_policy_id": "account_collection.group_collection_manager",
+}
+
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
@@ -123,6 +141,49 @@ class ResPartner(models.Model):
     collection_oldest_due_date = fields.Date(string="Oldest due date", compute="_compute_collection_amounts")
     collection_days_late = fields.Integer(string="Days late", compute="_compute_collection_amounts")
     collection_currency_id = fields.Many2one("res.currency", compute="_compute_collection_currency")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_collection_fields_access({name: value for name, value in vals.items() if value})
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_collection_fields_access(vals)
+        return super().write(vals)
+
+    def copy_data(self, default=None):
+        # A duplicate made by someone who may not set the collections data starts from the defaults.
+        vals_list = super().copy_data(default=default)
+        if not self.env.su:
+            denied = self._collection_fields_denied(COLLECTION_FIELD_GROUPS) - set(default or ())
+            for vals in vals_list:
+                for name in denied:
+                    vals.pop(name, None)
+        return vals_list
+
+    @api.model
+    def _collection_fields_denied(self, names):
+        return {
+            name
+            for name in names
+            if name in COLLECTION_FIELD_GROUPS and not self.env.user.has_group(COLLECTION_FIELD_GROUPS[name])
+        }
+
+    @api.model
+    def _check_collection_fields_access(self, vals):
+        if self.env.su:
+            return
+        denied = self._collection_fields_denied(vals)
+        if denied:
+            raise AccessError(
+                self.env._(
+                    "Only collections users can change whether and how a customer is reminded, and only "
+                    "collections managers can choose a customer's policy (%(fields)s). Ask them, or use "
+                    "Pause and Resume in the customer's Collections tab.",
+                    fields=", ".join(sorted(self._fields[name].string for name in denied)),
+                )
+            )
 
     @api.depends_context("company")
     def _compute_collection_next_action(self):
@@ -257,20 +318,6 @@ class ResPartner(models.Model):
         action["context"] = {"default_move_type": "out_invoice", "create": False}
         return action
 
-    def _message_receive_bounce(self, email, partner):
-        # A reminder that bounced did not reach the customer: the history must say so.
-        communications = (
-            self.env["collection.communication"]
-            .sudo()
-            .search(
-                [("partner_id", "in", self.ids), ("email_state", "in", ("queued", "sent"))],
-                order="date desc, id desc",
-            )
-        )
-        for partner_comms in communications.grouped("partner_id").values():
-            partner_comms[:1]._mark_email_failed(self.env._("the email bounced (%(email)s)", email=email))
-        return super()._message_receive_bounce(email, partner)
-
     def _collection_refresh_status(self):
         """Bring the cockpit columns of these customers up to date in the current company."""
         self.env["collection.autopilot"]._refresh_status(
@@ -338,8 +385,15 @@ class ResPartner(models.Model):
         return self._collection_send_now()
 
     def _collection_send_now(self):
-        communications = self.env["collection.autopilot"]._run(
-            self.env.company, partners=self.commercial_partner_id, manual=True
+        if not self.env.user.has_group("account_collection.group_collection_user"):
+            raise AccessError(self.env._("Only collection users can send reminders."))
+        self.check_access("read")
+        # The reminder history is written by the autopilot only, as superuser (clerks cannot
+        # create or rewrite it); the company is the user's current one.
+        communications = (
+            self.env["collection.autopilot"]
+            .sudo()
+            ._run(self.env.company, partners=self.commercial_partner_id, manual=True)
         )
         if not communications:
             raise UserError(
@@ -409,6 +463,7 @@ class ResPartner(models.Model):
             payable[0]["currency"] if len(payable) == 1 else False,
             payable[0]["totals"]["total"] if len(payable) == 1 else 0.0,
             reference,
+            moves=lines.filtered(lambda line: line.amount_residual > 0).move_id,
         )
         return {
             "lang": lang,
@@ -440,7 +495,34 @@ class ResPartner(models.Model):
             "payable": bool(payable),
         }
 
+    def _collection_check_statement_payable(self):
+        """Refuse a statement that asks for money without a trusted bank account to pay it to."""
+        Communication = self.env["collection.communication"]
+        partners = self.commercial_partner_id
+        lines = self.env["account.move.line"].search(
+            [("partner_id", "in", partners.ids), *self._collection_open_lines_domain()],
+            order="date_maturity, date, id",
+        )
+        by_partner = lines.grouped("partner_id")
+        problems = []
+        for partner in partners:
+            partner_lines = by_partner.get(partner, lines.browse())
+            if sum(partner_lines.mapped("amount_residual")) <= 0:
+                continue  # nothing to pay: the statement needs no bank account
+            problem = Communication._bank_account_problem(
+                self.env.company, partner_lines.filtered(lambda line: line.amount_residual > 0).move_id
+            )
+            if problem:
+                problems.append(f"- {partner.display_name}: {problem}")
+        if problems:
+            raise UserError(
+                self.env._(
+                    "These statements cannot be printed or sent:\n%(problems)s", problems="\n".join(problems)
+                )
+            )
+
     def action_collection_print_statement(self):
+        self._collection_check_statement_payable()
         return self.env.ref("account_collection.action_report_collection_statement").report_action(
             self.commercial_partner_id
         )
@@ -448,6 +530,7 @@ class ResPartner(models.Model):
     def action_collection_send_statement(self):
         """Open the email composer with the statement template; its PDF is attached."""
         self.ensure_one()
+        self._collection_check_statement_payable()
         template = self.env.ref("account_collection.mail_template_collection_statement")
         partner = self.commercial_partner_id
         return {

@@ -7,3 +7,4 @@ from . import test_write_off
 from . import test_collection_audit
 from . import test_letters
 from . import test_escalation
+from . import test_integrity

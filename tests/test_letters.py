@@ -95,7 +95,7 @@ class TestLetters(CollectionCommon):
     def _letter(self, partner, day):
         """The letter the autopilot writes to `partner` on `day` (the level its invoices reached)."""
         with freeze_time(day):
-            comm = self.env["collection.autopilot"]._run(self.company, partners=partner, manual=True)
+            comm = self.env["collection.autopilot"].sudo()._run(self.company, partners=partner, manual=True)
         self.assertEqual(len(comm), 1)
         self.assertEqual(comm.letter_state, "to_print")
         return comm
@@ -210,7 +210,11 @@ class TestLetters(CollectionCommon):
 
         # The account chosen for reminders has a typing error.
         self.company.collection_bank_account_id = self.env["res.partner.bank"].create(
-            {"acc_number": "NL91ABNA0417164301", "partner_id": self.company.partner_id.id}
+            {
+                "acc_number": "NL91ABNA0417164301",
+                "partner_id": self.company.partner_id.id,
+                "allow_out_payment": True,
+            }
         )
         with self.assertRaisesRegex(UserError, "Brown Ltd.*NL91ABNA0417164301.*not a valid IBAN"):
             letter.action_print_letters()

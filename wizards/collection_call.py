@@ -1,7 +1,7 @@
 from markupsafe import Markup, escape
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..models.collection_dispute import DISPUTE_REASONS
 
@@ -73,6 +73,22 @@ class CollectionCall(models.TransientModel):
         if len(self.move_ids.currency_id) <= 1:
             self.promise_amount = sum(self.move_ids.mapped("amount_residual"))
 
+    def _check_customer(self):
+        """The call is logged as superuser on the customer: only on a customer the user may see,
+        in one of the user's companies, about that customer's own invoices."""
+        if self.company_id not in self.env.user.company_ids:
+            raise AccessError(self.env._("You can only log calls in your own companies."))
+        self.partner_id.check_access("read")
+        if self.partner_id.company_id and self.partner_id.company_id != self.company_id:
+            raise ValidationError(
+                self.env._(
+                    "%(customer)s is a customer of %(other)s: log the call from that company.",
+                    customer=self.partner_id.display_name,
+                    other=self.partner_id.company_id.name,
+                )
+            )
+        self.env["collection.pause.mixin"]._check_invoices_of(self.partner_id, self.company_id, self.move_ids)
+
     def _check_outcome(self):
         today = fields.Date.context_today(self)
         if self.outcome in ("promise", "dispute") and not self.move_ids:
@@ -89,6 +105,7 @@ class CollectionCall(models.TransientModel):
 
     def action_confirm(self):
         self.ensure_one()
+        self._check_customer()
         self._check_outcome()
         partner = self.partner_id
         outcome_label = dict(self._fields["outcome"]._description_selection(self.env))[self.outcome]

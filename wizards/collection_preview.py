@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 
 class CollectionPreview(models.TransientModel):
@@ -18,8 +18,13 @@ class CollectionPreview(models.TransientModel):
         values = super().default_get(fields_list)
         if self.env.context.get("active_model") != "res.partner" or not self.env.context.get("active_ids"):
             raise UserError(self.env._("Select the customers to preview in the Collections list first."))
+        if not self.env.user.has_group("account_collection.group_collection_user"):
+            raise AccessError(self.env._("Only collection users can preview reminders."))
         partners = self.env["res.partner"].browse(self.env.context["active_ids"]).commercial_partner_id
-        previews, skipped = self.env["collection.autopilot"]._preview(self.env.company, partners)
+        partners.check_access("read")
+        # The preview writes reminders as for real, then rolls them back: as the autopilot does,
+        # as superuser, since users cannot create reminder history.
+        previews, skipped = self.env["collection.autopilot"].sudo()._preview(self.env.company, partners)
         if not previews:
             raise UserError(
                 self.env._(
