@@ -439,7 +439,7 @@ class TestEscalationSafety(CollectionCommon):
         again = self._run("2026-02-16")
         self.assertEqual(again.level_id, self.last)
         # What went out cannot be taken back.
-        comm.email_state = "sent"
+        comm.sudo().email_state = "sent"
         with self.assertRaisesRegex(UserError, "already went out"):
             comm.action_cancel()
 
