@@ -131,10 +131,20 @@ class CollectionAutopilot(models.AbstractModel):
     @api.model
     def _mark_started(self, company, today, commit):
         """The day of the company's first run: the go-live setting applies to that run only."""
-        if not company.collection_started_on:
-            company.sudo().collection_started_on = today
-            if commit:
-                self.env.cr.commit()  # pylint: disable=invalid-commit
+        if company.collection_started_on:
+            return
+        try:
+            # Two workers may start the first run together: one of them marks the day.
+            with self.env.cr.savepoint():
+                company.sudo().collection_started_on = today
+                company.flush_recordset(["collection_started_on"])
+        except Exception as error:
+            if not _is_concurrency_error(error):
+                raise
+            company.invalidate_recordset(["collection_started_on"])
+            return
+        if commit:
+            self.env.cr.commit()  # pylint: disable=invalid-commit
 
     @api.model
     def _run_batch(self, company, today, partner_ids, manual):
