@@ -411,7 +411,8 @@ class CollectionAutopilot(models.AbstractModel):
             }
             if current != snapshot:
                 groups[tuple(sorted(snapshot.items()))].append(partner.id)
-        Partner = self.env["res.partner"].sudo().with_company(company)
+        # Nothing of the state is tracked in the chatter: skip the tracking machinery.
+        Partner = self.env["res.partner"].sudo().with_company(company).with_context(tracking_disable=True)
         for key, ids in groups.items():
             Partner.browse(ids).write(dict(key))
         return True

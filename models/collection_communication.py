@@ -377,9 +377,8 @@ class CollectionCommunication(models.Model):
             # The documents: the level and date of their latest reminder still standing.
             moves = comms.line_ids.move_id
             last = {}
-            for line in Line.search(
-                [("move_id", "in", moves.ids), *valid], order="date_reminded desc, id desc"
-            ):
+            lines = Line.search([("move_id", "in", moves.ids), *valid])
+            for line in lines.sorted(lambda line: (line.communication_id.date, line.id), reverse=True):
                 last.setdefault(line.move_id, line)
             fnames = ["collection_level_id", "collection_last_date"]
             moves.flush_recordset(fnames)
@@ -818,7 +817,6 @@ class CollectionCommunicationLine(models.Model):
         "collection.communication", required=True, index=True, ondelete="cascade"
     )
     company_id = fields.Many2one(related="communication_id.company_id", store=True)
-    date_reminded = fields.Date(related="communication_id.date", store=True, string="Reminded on")
     move_id = fields.Many2one("account.move", string="Document", required=True, index=True)
     section = fields.Selection(
         [("overdue", "Overdue"), ("credit", "Credit"), ("coming", "Coming due")],
