@@ -72,7 +72,9 @@ if os.environ.get("BENCH_PROFILE"):
     profiler = cProfile.Profile()
     comms = profiler.runcall(autopilot._run, company, today)
     run_time = time.time() - started
-    pstats.Stats(profiler).sort_stats("cumulative").print_stats(int(os.environ.get("BENCH_PROFILE_LINES", 45)))
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(
+        int(os.environ.get("BENCH_PROFILE_LINES", 45))
+    )
 else:
     comms = autopilot._run(company, today)
     run_time = time.time() - started

@@ -37,21 +37,30 @@ class CollectionCommon(AccountTestInvoicingCommon):
         )
 
     @classmethod
-    def _invoice(cls, partner, amount, invoice_date, due_date=None, currency=None, post=True):
-        """A posted customer invoice of `amount` (no tax) due on `due_date`."""
-        invoice = cls.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": partner.id,
-                "invoice_date": invoice_date,
-                # Without payment terms the due date is the one given, not computed.
-                "invoice_payment_term_id": False,
-                "invoice_date_due": due_date or invoice_date,
-                "currency_id": (currency or cls.env.company.currency_id).id,
-                "invoice_line_ids": [
-                    Command.create({"name": "Service", "quantity": 1, "price_unit": amount, "tax_ids": []})
-                ],
-            }
+    def _invoice(cls, partner, amount, invoice_date, due_date=None, currency=None, post=True, company=None):
+        """A posted customer invoice of `amount` (no tax) due on `due_date`, in `company` (default:
+        the current one)."""
+        company = company or cls.env.company
+        invoice = (
+            cls.env["account.move"]
+            .with_company(company)
+            .create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": partner.id,
+                    "invoice_date": invoice_date,
+                    # Without payment terms the due date is the one given, not computed.
+                    "invoice_payment_term_id": False,
+                    "invoice_date_due": due_date or invoice_date,
+                    "company_id": company.id,
+                    "currency_id": (currency or company.currency_id).id,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {"name": "Service", "quantity": 1, "price_unit": amount, "tax_ids": []}
+                        )
+                    ],
+                }
+            )
         )
         if post:
             invoice.action_post()

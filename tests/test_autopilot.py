@@ -337,22 +337,7 @@ class TestAutopilot(CollectionCommon):
     def test_multi_company_isolation(self):
         other = self.setup_other_company(name="Collections Company B")["company"]
         other.collection_policy_id = self.policy_standard
-        foreign = (
-            self.env["account.move"]
-            .with_company(other)
-            .create(
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": self.customer.id,
-                    "invoice_date": "2026-01-01",
-                    "invoice_date_due": "2026-01-31",
-                    "invoice_payment_term_id": False,
-                    "company_id": other.id,
-                    "invoice_line_ids": [Command.create({"name": "B", "price_unit": 10.0, "tax_ids": []})],
-                }
-            )
-        )
-        foreign.action_post()
+        foreign = self._invoice(self.customer, 10.0, "2026-01-01", "2026-01-31", company=other)
         self.assertFalse(self._run("2026-02-03"), "company A's run does not see company B's invoices")
         with freeze_time("2026-02-03"):
             comm = self.env["collection.autopilot"].sudo().with_company(other)._run(other)

@@ -446,22 +446,7 @@ class TestEscalationSafety(CollectionCommon):
     def test_one_company_failing_does_not_stop_the_next(self):
         other = self.setup_other_company(name="Second Collections Company")["company"]
         other.collection_policy_id = self.policy_standard
-        foreign = (
-            self.env["account.move"]
-            .with_company(other)
-            .create(
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": self.customer.id,
-                    "invoice_date": "2026-01-01",
-                    "invoice_date_due": "2026-01-31",
-                    "invoice_payment_term_id": False,
-                    "company_id": other.id,
-                    "invoice_line_ids": [Command.create({"name": "B", "price_unit": 10.0, "tax_ids": []})],
-                }
-            )
-        )
-        foreign.action_post()
+        self._invoice(self.customer, 10.0, "2026-01-01", "2026-01-31", company=other)
         Autopilot = type(self.env["collection.autopilot"])
         original = Autopilot._run_batch
 
