@@ -152,7 +152,7 @@ class CollectionAutopilot(models.AbstractModel):
         if not partners:
             return self.env["collection.communication"]
         decisions = self._decisions(company, today, partners=partners, manual=manual)
-        due = [decision for decision in decisions if decision["decision"].due]
+        due = [values for values in decisions if values["decision"].due]
         communications = self._process_batch_isolated(company, today, due, manual) if due else None
         communications = communications or self.env["collection.communication"]
         sent = {comm.partner_id.id for comm in communications if comm.state != "failed"}
@@ -355,6 +355,16 @@ class CollectionAutopilot(models.AbstractModel):
                 }
             )
         return result
+
+    @api.model
+    def _decide(self, company, today, partners=None, manual=False):
+        """The customers to remind today and what: the decisions of :meth:`_decisions` that are
+        due (what a batch of the run sends)."""
+        return [
+            values
+            for values in self._decisions(company, today, partners=partners, manual=manual)
+            if values["decision"].due
+        ]
 
     # ------------------------------------------------------------------------------------------
     # Record: the customers' escalation state and cockpit columns

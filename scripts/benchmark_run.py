@@ -40,7 +40,7 @@ print(
 autopilot = env["collection.autopilot"].with_company(company)
 queries = cr.sql_log_count
 started = time.time()
-decisions = [values for values in autopilot._decisions(company, today) if values["decision"].due]
+decisions = autopilot._decide(company, today)
 decide_time = time.time() - started
 print(
     f"decide: {len(decisions)} customers to remind in {decide_time:.2f}s, "

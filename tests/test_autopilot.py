@@ -397,9 +397,7 @@ class TestAutopilot(CollectionCommon):
         autopilot = self.env["collection.autopilot"].sudo()
         with freeze_time("2026-02-03"):
             today = fields.Date.today()
-            late_decisions = [
-                values for values in autopilot._decisions(self.company, today) if values["decision"].due
-            ]
+            late_decisions = autopilot._decide(self.company, today)
             first = autopilot._run(self.company)
             with mute_logger("odoo.sql_db", "odoo.addons.account_collection.models.collection_autopilot"):
                 second = autopilot._process_batch_isolated(self.company, today, late_decisions, False)
