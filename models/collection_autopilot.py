@@ -133,16 +133,25 @@ class CollectionAutopilot(models.AbstractModel):
         """The day of the company's first run: the go-live setting applies to that run only."""
         if company.collection_started_on:
             return
+        # Two workers may start the first run together: one of them marks the day; the other's
+        # conflict is expected and not logged as an error.
         try:
-            # Two workers may start the first run together: one of them marks the day.
             with self.env.cr.savepoint():
-                company.sudo().collection_started_on = today
-                company.flush_recordset(["collection_started_on"])
+                self.env.cr.execute(
+                    SQL(
+                        "UPDATE res_company SET collection_started_on = %s "
+                        "WHERE id = %s AND collection_started_on IS NULL",
+                        today,
+                        company.id,
+                    ),
+                    log_exceptions=False,
+                )
         except Exception as error:
             if not _is_concurrency_error(error):
                 raise
-            company.invalidate_recordset(["collection_started_on"])
             return
+        finally:
+            company.invalidate_recordset(["collection_started_on"])
         if commit:
             self.env.cr.commit()  # pylint: disable=invalid-commit
 
