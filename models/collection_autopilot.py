@@ -366,6 +366,22 @@ class CollectionAutopilot(models.AbstractModel):
         return result
 
     @api.model
+    def _redecide(self, values, today, state=None, items=None, manual=False):
+        """Ask the decision again for one customer of :meth:`_decisions`, with another state,
+        items or mode: no query."""
+        return escalation.decide(
+            values["items"] if items is None else items,
+            values["state"] if state is None else state,
+            values["pure_policy"],
+            today,
+            catch_up=values["catch_up"],
+            manual=manual,
+            digits=lambda currency_id, currencies=values["currencies"]: (
+                currencies[currency_id].decimal_places
+            ),
+        )
+
+    @api.model
     def _decide(self, company, today, partners=None, manual=False):
         """The customers to remind today and what: the decisions of :meth:`_decisions` that are
         due (what a batch of the run sends)."""
@@ -397,16 +413,7 @@ class CollectionAutopilot(models.AbstractModel):
                 ]
             elif decision.ended:
                 state = escalation.advance(state, decision, today)
-            following = escalation.decide(
-                items,
-                state,
-                values["pure_policy"],
-                today,
-                catch_up=values["catch_up"],
-                digits=lambda currency_id, currencies=values["currencies"]: (
-                    currencies[currency_id].decimal_places
-                ),
-            )
+            following = self._redecide(values, today, state=state, items=items)
             dunning = values["pure_policy"].dunning
             reasons = {item.paused for item in items if item.paused and item.debt and item.amount > 0}
             if state.paused_until and state.paused_until >= today:
@@ -1007,7 +1014,10 @@ class CollectionAutopilot(models.AbstractModel):
         today = fields.Date.context_today(self)
         partners = partners.commercial_partner_id
         decisions = self._decisions(company, today, partners=partners, manual=True)
-        planned = {values["partner"]: values for values in self._decisions(company, today, partners=partners)}
+        # What the autopilot itself plans: the same data, asked without "send now".
+        planned = {
+            values["partner"]: dict(values, decision=self._redecide(values, today)) for values in decisions
+        }
         sendable = [values for values in decisions if values["decision"].due]
         skipped = {
             partner: self._reason_text(planned.get(partner), company, today)
