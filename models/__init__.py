@@ -16,3 +16,9 @@ from . import res_config_settings
 from . import res_partner
 from . import account_bank_statement_line
 from . import collection_letter_report
+from . import res_partner_handover
+from . import res_company_handover
+from . import res_config_settings_handover
+from . import collection_handover
+from . import collection_insolvency
+from . import account_move_handover
