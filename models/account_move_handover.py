@@ -46,23 +46,25 @@ class AccountMove(models.Model):
 
     @api.depends("collection_handover_state")
     def _compute_collection_pause(self):
-        super()._compute_collection_pause()
+        res = super()._compute_collection_pause()
         insolvent = self.env["collection.insolvency"]._active_by_company()
         for move in self:
             if move.commercial_partner_id.id in insolvent.get(move.company_id.id, ()):
                 move.collection_pause_reason, move.collection_paused_until = "insolvency", False
             elif move.collection_handover_state in HANDOVER_ACTIVE_STATES:
                 move.collection_pause_reason, move.collection_paused_until = "handover", False
+        return res
 
     @api.depends("collection_handover_state")
     def _compute_collection_amounts(self):
-        super()._compute_collection_amounts()
+        res = super()._compute_collection_amounts()
         for move in self:
             if move.collection_handover_state in HANDOVER_ACTIVE_STATES and move.collection_status not in (
                 "written_off",
                 "recovered",
             ):
                 move.collection_status = "handed_over"
+        return res
 
     def _collection_handover_refusal(self, handover=None):
         """Why this invoice cannot be handed over (by `handover`), or False."""

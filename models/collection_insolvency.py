@@ -35,7 +35,6 @@ class CollectionInsolvency(models.Model):
     )
     trustee_id = fields.Many2one(
         "res.partner",
-        string="Trustee",
         tracking=True,
         help="The trustee or administrator of the proceedings.",
     )

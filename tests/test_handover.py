@@ -82,7 +82,7 @@ class TestHandover(CollectionEntriesCommon):
         env = self.env(user=user) if user else self.env
         with freeze_time(date_ or "2026-04-01"):
             action = invoices.with_env(env).action_collection_handover()
-            form = Form(env["collection.handover"].with_context(action["context"]))
+            form = Form(env["collection.handover"].with_context(**action["context"]))
             form.kind = kind
             form.receiver_id = receiver or (self.factor if kind == "factoring" else self.agency)
             for name, value in vals.items():
@@ -161,6 +161,12 @@ class TestHandover(CollectionEntriesCommon):
         )
         self.assertIn(invoice.name, html)
         self.assertIn("Incasso BV", html)
+        pdf, _type = (
+            self.env["ir.actions.report"]
+            .with_context(force_report_rendering=True)
+            ._render_qweb_pdf(handover._dossier_report(), handover.ids)
+        )
+        self.assertTrue(pdf.startswith(b"%PDF"), "the dossier renders as a PDF")
         notice = handover.message_ids.filtered(lambda msg: self.customer in msg.partner_ids)
         self.assertEqual(len(notice), 1, "the customer receives the notice")
         self.assertIn("Incasso BV", notice.subject)
@@ -194,7 +200,7 @@ class TestHandover(CollectionEntriesCommon):
         self.assertTrue(partner.collection_end_of_policy)
         self.assertTrue(partner.collection_handover_suggested)
         action = partner.with_user(self.clerk).action_collection_handover()
-        form = Form(self.env["collection.handover"].with_user(self.clerk).with_context(action["context"]))
+        form = Form(self.env["collection.handover"].with_user(self.clerk).with_context(**action["context"]))
         form.receiver_id = self.agency
         handover = form.save()
         self.assertEqual(handover.state, "draft")
@@ -299,7 +305,7 @@ class TestHandover(CollectionEntriesCommon):
         self.assertFalse(invoice.collection_pause_reason, "returned: no longer paused")
         self.assertNotEqual(invoice.collection_status, "handed_over")
         with freeze_time("2026-05-01"):
-            form = Form(self.env["collection.write.off"].with_context(action["context"]))
+            form = Form(self.env["collection.write.off"].with_context(**action["context"]))
             form.reason = "Returned by the agency"
             form.vat_relief = True
             form.save().action_confirm()
@@ -529,7 +535,7 @@ class TestHandover(CollectionEntriesCommon):
         action = insolvency.with_user(self.accountant).action_provision()
         with freeze_time("2026-03-10"):
             form = Form(
-                self.env["collection.doubtful"].with_user(self.accountant).with_context(action["context"])
+                self.env["collection.doubtful"].with_user(self.accountant).with_context(**action["context"])
             )
             form.save().action_confirm()
         invoice.invalidate_recordset()

@@ -27,7 +27,6 @@ class CollectionHandoverEntry(models.TransientModel):
     )
     amount_open = fields.Monetary(related="handover_id.amount_open", string="Still open")
     amount = fields.Monetary(
-        string="Amount",
         help="Recovery: what the receiver collected from the customer, before its commission. "
         "Settlement: what the factor pays now.",
     )
