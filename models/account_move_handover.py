@@ -1,7 +1,17 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from .account_move import COLLECTION_WRITE, COLLECTION_WRITE_KEY
 from .collection_handover import HANDOVER_ACTIVE_STATES, HANDOVER_ROLES
+
+# What links invoices and journal items to a hand-over: set by the hand-over's own methods only
+# (and kept by Odoo's reversal of its entries), so that nobody rewrites what was recovered.
+HANDOVER_PROTECTED_MOVE_FIELDS = ("collection_handover_id",)
+HANDOVER_PROTECTED_LINE_FIELDS = (
+    "collection_handover_id",
+    "collection_handover_role",
+    "collection_handover_invoice_id",
+)
 
 
 class AccountMove(models.Model):
@@ -25,6 +35,15 @@ class AccountMove(models.Model):
         selection_add=[("insolvency", "Customer insolvent"), ("handover", "Handed over"), ("excluded",)]
     )
     collection_status = fields.Selection(selection_add=[("handed_over", "Handed over")])
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._collection_check_protected(self.browse(), vals_list, HANDOVER_PROTECTED_MOVE_FIELDS)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._collection_check_protected(self, [vals], HANDOVER_PROTECTED_MOVE_FIELDS)
+        return super().write(vals)
 
     @api.model
     def _collection_pause_domains(self, today):
@@ -58,11 +77,10 @@ class AccountMove(models.Model):
     @api.depends("collection_handover_state")
     def _compute_collection_amounts(self):
         res = super()._compute_collection_amounts()
+        # The accounting statuses (provision, write-off) keep precedence: the accountant's actions
+        # and the provision matrix rely on them; the hand-over state says the rest.
         for move in self:
-            if move.collection_handover_state in HANDOVER_ACTIVE_STATES and move.collection_status not in (
-                "written_off",
-                "recovered",
-            ):
+            if move.collection_handover_state in HANDOVER_ACTIVE_STATES and not move.collection_status:
                 move.collection_status = "handed_over"
         return res
 
@@ -155,8 +173,27 @@ class AccountMove(models.Model):
             )
         )
 
+    def _collection_write_off(self, date, reason, vat_relief=False):
+        entries = super()._collection_write_off(date, reason, vat_relief=vat_relief)
+        # The write-off after a return files the hand-over once nothing of it is open.
+        returned = self.collection_handover_id.filtered(
+            lambda handover: (
+                handover.state == "returned"
+                and all(move.currency_id.is_zero(move.amount_residual) for move in handover.move_ids)
+            )
+        )
+        if returned:
+            returned.action_close()
+        return entries
+
     def _reverse_moves(self, default_values_list=None, cancel=False):
-        reversals = super()._reverse_moves(default_values_list=default_values_list, cancel=cancel)
+        # Odoo's reversal copies the hand-over links of the entry's lines on purpose.
+        moves = self._collection_writer() if self.line_ids.collection_handover_id else self
+        reversals = (
+            super(AccountMove, moves)
+            ._reverse_moves(default_values_list=default_values_list, cancel=cancel)
+            .with_env(self.env)
+        )
         # A reversed recovery reopens the invoices: the hand-over goes back to collecting.
         handovers = reversals.line_ids.collection_handover_id.filtered(
             lambda handover: handover.kind != "factoring" and handover.state in ("partial", "recovered")
@@ -186,3 +223,24 @@ class AccountMoveLine(models.Model):
         readonly=True,
         help="The invoice this receivable line settles.",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self.env["account.move"]._collection_check_protected(
+            self.browse(), vals_list, HANDOVER_PROTECTED_LINE_FIELDS
+        )
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self.env["account.move"]._collection_check_protected(self, [vals], HANDOVER_PROTECTED_LINE_FIELDS)
+        return super().write(vals)
+
+    def copy_data(self, default=None):
+        vals_list = super().copy_data(default=default)
+        # A duplicated hand-over entry is a plain entry; only the reversal keeps the links.
+        if self.env.context.get(COLLECTION_WRITE_KEY) is not COLLECTION_WRITE:
+            for vals in vals_list:
+                for name in HANDOVER_PROTECTED_LINE_FIELDS:
+                    if not (default and name in default):
+                        vals.pop(name, None)
+        return vals_list

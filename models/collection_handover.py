@@ -286,12 +286,12 @@ class CollectionHandover(models.Model):
             ):
                 raise UserError(
                     self.env._(
-                        "The advance must be more than 0 and at most 100%%, the fee positive, and the advance "
-                        "plus the fee at most 100%% of the invoices sold."
+                        "The advance must be more than 0 and at most 100%, the fee positive, and the advance "
+                        "plus the fee at most 100% of the invoices sold."
                     )
                 )
         elif not 0 <= self.commission_rate <= 100:
-            raise UserError(self.env._("The commission must be between 0 and 100%%."))
+            raise UserError(self.env._("The commission must be between 0 and 100%."))
 
     def _check_date(self, date, operation):
         self.ensure_one()
@@ -693,15 +693,21 @@ class CollectionHandover(models.Model):
         company_currency = self.company_id.currency_id
         rest = company_currency.round(-sum(line["balance"] for line in lines))
         lines[-1]["balance"] = company_currency.round(lines[-1]["balance"] + rest)
-        entry = self.env["account.move"].create(
-            {
-                "move_type": "entry",
-                "journal_id": self._journal().id,
-                "company_id": self.company_id.id,
-                "date": date,
-                "ref": name,
-                "line_ids": [Command.create(vals) for vals in lines],
-            }
+        # Only the addon links journal items to a hand-over (see account_move_handover.py).
+        entry = (
+            self.env["account.move"]
+            ._collection_writer()
+            .create(
+                {
+                    "move_type": "entry",
+                    "journal_id": self._journal().id,
+                    "company_id": self.company_id.id,
+                    "date": date,
+                    "ref": name,
+                    "line_ids": [Command.create(vals) for vals in lines],
+                }
+            )
+            .with_env(self.env)
         )
         entry.action_post()
         for move in self.move_ids:

@@ -314,8 +314,27 @@ class TestHandover(CollectionEntriesCommon):
         self.assertEqual(invoice.payment_state, "paid")
         # 1000 left of 1210: its VAT share (173.55) is relieved, the rest is the loss.
         self._assert_balances({self.receivable: 0.0, self.bad_debt: 826.45})
-        handover.action_close()
-        self.assertEqual(handover.state, "closed")
+        self.assertEqual(handover.state, "closed", "written off after the return: the hand-over is filed")
+
+    def test_links_are_the_addons_own(self):
+        """Nobody links an invoice or a journal item to a hand-over by hand; a duplicated
+        recovery entry is a plain entry that counts for no hand-over."""
+        invoice = self._invoice(self.customer, 1000.0, "2026-01-10", "2026-02-10")
+        other = self._invoice(self.customer, 500.0, "2026-01-10", "2026-02-10")
+        handover = self._handover(invoice)
+        with self.assertRaises(AccessError):
+            other.with_user(self.clerk).write({"collection_handover_id": handover.id})
+        with self.assertRaises(AccessError):
+            invoice.with_user(self.accountant).write({"collection_handover_id": False})
+        self._book(handover, "recovery", "2026-04-10", amount=400.0)
+        entry = self._entries(handover)
+        with self.assertRaises(AccessError):
+            entry.line_ids[0].with_user(self.accountant).write({"collection_handover_role": "commission"})
+        duplicate = entry.copy()
+        self.assertFalse(duplicate.line_ids.collection_handover_id)
+        duplicate.action_post()
+        handover.invalidate_recordset()
+        self.assertEqual(handover.amount_recovered, 400.0)
 
     # --- factoring -----------------------------------------------------------------------------
 
