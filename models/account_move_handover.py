@@ -204,7 +204,28 @@ class AccountMove(models.Model):
             )
             if handover.state == "partial" and handover.currency_id.is_zero(handover.amount_open):
                 handover.state = "recovered"
-        handovers._refresh_customer()
+        # A reversed sale to the factor gives the invoices back: nothing of the hand-over is left.
+        sold = reversals.line_ids.collection_handover_id.filtered(
+            lambda handover: (
+                handover.kind == "factoring"
+                and handover.state in HANDOVER_ACTIVE_STATES
+                and all(
+                    handover.currency_id.is_zero(amount)
+                    for amount in (
+                        handover.amount_recovered,
+                        handover.amount_reserve,
+                        handover.amount_liability,
+                    )
+                )
+            )
+        )
+        if sold:
+            sold.write({"state": "returned", "date_returned": fields.Date.context_today(self)})
+            for handover in sold:
+                handover.message_post(
+                    body=self.env._("The sale to the factor was reversed: the invoices are ours again.")
+                )
+        (handovers | sold)._refresh_customer()
         return reversals
 
 

@@ -382,6 +382,32 @@ class TestHandover(CollectionEntriesCommon):
         self.assertEqual(self._balance_of(self.factor_liability), 0.0)
         self._assert_balances({self.receivable: 1000.0})
 
+    def test_factoring_in_foreign_currency_and_reversal(self):
+        # 1000 EUR sold when the rate is 2.5 (400 in company currency), invoiced at 2.0 (500).
+        invoice = self._invoice(self.customer, 1000.0, "2026-01-10", "2026-02-10", currency=self.eur)
+        handover = self._handover(invoice, kind="factoring", user=self.accountant)
+        sale = self._entries(handover)
+        self.assertEqual(invoice.payment_state, "paid")
+        self.assertEqual(set(sale.line_ids.currency_id.mapped("name")), {"EUR"})
+        advance = sale.line_ids.filtered(lambda line: line.collection_handover_role == "advance")
+        self.assertAlmostEqual(advance.amount_currency, 800.0)
+        self.assertAlmostEqual(advance.balance, 320.0)
+        self.assertAlmostEqual(sum(sale.line_ids.mapped("balance")), 0.0)
+        self._assert_balances({self.receivable: 0.0})
+        self._assert_balances({self.receivable: 0.0}, currency=True)
+        reversal = (
+            self.env["account.move.reversal"]
+            .with_context(active_model="account.move", active_ids=sale.ids)
+            .create({"journal_id": sale.journal_id.id, "date": "2026-04-02"})
+        )
+        reversal.reverse_moves()
+        self.env.invalidate_all()
+        self.assertEqual(invoice.amount_residual, 1000.0)
+        self.assertEqual(handover.state, "returned", "the reversed sale gives the invoices back")
+        self.assertEqual(self._balance_of(self.factor_receivable), 0.0)
+        self.assertEqual(self._balance_of(self.factor_reserve), 0.0)
+        self.assertFalse(invoice.collection_pause_reason)
+
     def _balance_of(self, account):
         return round(
             sum(
