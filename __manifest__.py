@@ -22,6 +22,9 @@
         "data/mail_template_data.xml",
         "data/sms_template_data.xml",
         "data/collection_policy_data.xml",
+        "data/collection_policy_nl_consumer_data.xml",
+        "data/collection_reference_rate_data.xml",
+        "data/collection_claim_product_data.xml",
         "data/ir_cron_data.xml",
         "views/collection_policy_views.xml",
         "views/collection_communication_views.xml",
@@ -29,6 +32,7 @@
         "views/account_move_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
+        "views/collection_claim_views.xml",
         "wizards/collection_pause_views.xml",
         "wizards/collection_call_views.xml",
         "wizards/collection_preview_views.xml",
@@ -37,6 +41,8 @@
         "wizards/collection_recovery_views.xml",
         "wizards/collection_provision_matrix_views.xml",
         "views/account_collection_menus.xml",
+        "views/collection_claim_menus.xml",
+        "reports/collection_claim_templates.xml",
     ],
     "assets": {
         "web.assets_tests": [

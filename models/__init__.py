@@ -16,3 +16,13 @@ from . import res_config_settings
 from . import res_partner
 from . import account_bank_statement_line
 from . import collection_letter_report
+from . import collection_reference_rate
+from . import collection_claim
+from . import res_company_claims
+from . import res_partner_claims
+from . import collection_level_claims
+from . import account_move_claims
+from . import res_config_settings_claims
+from . import collection_communication_claims
+from . import collection_autopilot_claims
+from . import account_chart_template_claims

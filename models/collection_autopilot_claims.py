@@ -1,0 +1,39 @@
+import logging
+
+from odoo import api, models
+from odoo.exceptions import UserError
+
+_logger = logging.getLogger(__name__)
+
+
+class CollectionAutopilot(models.AbstractModel):
+    _inherit = "collection.autopilot"
+
+    @api.model
+    def _process_batch(self, company, today, decisions, manual):
+        communications = super()._process_batch(company, today, decisions, manual)
+        auto = communications.filtered(lambda comm: comm.level_id.claim_auto_charge and not comm.error)
+        if auto:
+            self._charge_claims(auto, today)
+        return communications
+
+    @api.model
+    def _charge_claims(self, communications, today):
+        """Issue the charge invoices of the levels that charge automatically, one level at a time
+        (a few queries per level and batch, none per invoice). A setting missing for charging does
+        not stop the reminders: the customer's chatter says what to fix."""
+        for level, comms in communications.grouped("level_id").items():
+            moves = comms.line_ids.filtered(lambda line: line.section == "overdue").move_id
+            try:
+                with self.env.cr.savepoint():
+                    moves.with_context(collection_communications=comms)._collection_charge(
+                        today, {level: moves}
+                    )
+            except UserError as error:
+                _logger.info("collection charge at level %s not issued: %s", level.id, error)
+                comms.partner_id._message_log_batch(
+                    bodies=dict.fromkeys(
+                        comms.partner_id.ids,
+                        self.env._("Fees and interest were not charged: %(error)s", error=error.args[0]),
+                    )
+                )
