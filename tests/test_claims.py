@@ -146,7 +146,11 @@ class TestClaims(CollectionCommon):
         self.assertEqual(interest[0].name.split(" on ")[-1], "1,000.00\xa0€")
         self.assertNotIn("1,000.00", interest[-1].name.split(" on ")[-1])
         self.assertEqual(
-            len(charge.invoice_line_ids.filtered(lambda l: l.product_id.default_code == "COLL-COMPENSATION")),
+            len(
+                charge.invoice_line_ids.filtered(
+                    lambda line: line.product_id.default_code == "COLL-COMPENSATION"
+                )
+            ),
             1,
         )
 
