@@ -209,12 +209,11 @@ class AccountMove(models.Model):
     @api.model
     def _collection_from_law_currency(self, rule, amount, move, on_date):
         """A fixed sum of the law (EUR 40, GBP 70...) in the invoice's currency."""
-        law = (
-            self.env["res.currency"]
-            .with_context(active_test=False)
-            .search([("name", "=", COMPENSATION_CURRENCY.get(rule, "EUR"))], limit=1)
-        )
-        if not law or law == move.currency_id:
+        code = COMPENSATION_CURRENCY.get(rule, "EUR")
+        if move.currency_id.name == code:
+            return amount
+        law = self.env["res.currency"].with_context(active_test=False).search([("name", "=", code)], limit=1)
+        if not law:
             return amount
         return law._convert(amount, move.currency_id, move.company_id, on_date)
 
@@ -513,19 +512,25 @@ class AccountMove(models.Model):
 
     @api.model
     def _collection_claim_block(
-        self, moves, on_date, lang, totals, interest=True, compensation_=True, level=None
+        self, moves, on_date, lang, totals, interest=True, compensation_=True, level=None, precomputed=None
     ):
         """What a letter, an email or a statement shows of the claims on `moves` at `on_date`.
 
         `totals` ({currency: amount claimed without claims}) gives the totals including claims.
+        `precomputed` is ``(claims, missing)`` of `_collection_claims` for a batch of reminders
+        that includes `moves`.
         :return: {"currencies": [{currency, lines: [(text, amount)], claims, total, words}],
             "notes": [sentences: interest still to be stated, the 14-day letter's announcement]}
         """
         env = self.with_context(lang=lang).env
-        missing = []
-        claims = moves.with_env(env)._collection_claims(
-            on_date, interest=interest, compensation_=compensation_, fee_level=level, missing=missing
-        )
+        if precomputed is None:
+            missing = []
+            claims = moves.with_env(env)._collection_claims(
+                on_date, interest=interest, compensation_=compensation_, fee_level=level, missing=missing
+            )
+        else:
+            all_claims, missing = precomputed
+            claims = {move: all_claims.get(move._origin, []) for move in moves}
         Claim = env["collection.claim"]
         by_currency = defaultdict(list)
         for move, move_claims in claims.items():

@@ -3,6 +3,8 @@ import logging
 from odoo import api, models
 from odoo.exceptions import UserError
 
+from .collection_communication_claims import CACHE_KEY
+
 _logger = logging.getLogger(__name__)
 
 
@@ -16,6 +18,17 @@ class CollectionAutopilot(models.AbstractModel):
         if auto:
             self._charge_claims(auto, today)
         return communications
+
+    @api.model
+    def _send_emails(self, communications):
+        # The emails of a batch are rendered per level: compute their claims blocks for the whole
+        # batch first (a few queries per level), not once per email.
+        cache = self.env.cr.cache
+        cache[CACHE_KEY] = communications._claim_values_batch() if communications else {}
+        try:
+            return super()._send_emails(communications)
+        finally:
+            cache.pop(CACHE_KEY, None)
 
     @api.model
     def _charge_claims(self, communications, today):

@@ -405,3 +405,42 @@ class TestClaimLetters(CollectionCommon):
         values = self.customer_en._collection_statement_claims(date(2025, 4, 30))
         self.assertEqual(values["currencies"][0]["claims"], 62.55)
         self.assertEqual(values["currencies"][0]["total"], 1272.55)
+
+    def test_query_count_of_claims_does_not_grow_with_invoices(self):
+        def make(count, start):
+            partners = self.env["res.partner"].create(
+                [
+                    {
+                        "name": f"Q{start + i}",
+                        "email": f"q{start + i}@example.com",
+                        "street": "S 1",
+                        "city": "C",
+                    }
+                    for i in range(count)
+                ]
+            )
+            for partner in partners:
+                for _i in range(3):
+                    self._invoice(partner, 100.0, "2025-02-01", "2025-02-28", currency=self.eur)
+            return partners
+
+        small = make(2, 0)
+        large = make(12, 100)
+        self.env.invalidate_all()
+        with freeze_time("2025-04-30"):
+            autopilot = self.env["collection.autopilot"].sudo()
+            autopilot._run(self.company, partners=small[:1])  # warm the caches of templates and levels
+            self.env.invalidate_all()
+            queries = self.env.cr.sql_log_count
+            autopilot._run(self.company, partners=small[1:])
+            small_count = self.env.cr.sql_log_count - queries
+            self.env.invalidate_all()
+            queries = self.env.cr.sql_log_count
+            comms = autopilot._run(self.company, partners=large)
+            large_count = self.env.cr.sql_log_count - queries
+        self.assertEqual(len(comms), 12)
+        body = self.env["mail.mail"].search([("mail_message_id", "=", comms[0].mail_message_id.id)]).body_html
+        self.assertIn("Total including interest and costs", _text(body))
+        self.assertLessEqual(
+            large_count, small_count + 2, f"{small_count} queries for 3 invoices, {large_count} for 36"
+        )
