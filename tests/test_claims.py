@@ -444,3 +444,32 @@ class TestClaimLetters(CollectionCommon):
         self.assertLessEqual(
             large_count, small_count + 2, f"{small_count} queries for 3 invoices, {large_count} for 36"
         )
+
+    def test_statement_pdf_lists_the_claims(self):
+        self._invoice(self.customer_nl, 1210.0, "2025-02-01", "2025-02-28", currency=self.eur)
+        report = self.env.ref("account_collection.action_report_collection_statement")
+        with freeze_time("2025-04-30"):
+            html = _text(self.env["ir.actions.report"]._render_qweb_html(report, self.customer_nl.ids)[0])
+        self.assertIn("rente van 11,15 % van 1 maart 2025 tot en met 30 april 2025", html)
+        self.assertIn("Totaal inclusief rente en kosten", html)
+        self.assertIn("1.272,55", html)
+
+    def test_14_day_letter_announces_the_wik_costs(self):
+        consumer = self.env["res.partner"].create(
+            {
+                "name": "Piet Klant",
+                "lang": "nl_NL",
+                "street": "Kerkstraat 1",
+                "city": "Utrecht",
+                "email": "piet@klant.example",
+                "collection_claim_rule": "nl",
+                "collection_customer_type": "consumer",
+                "collection_policy_id": self.env.ref("account_collection.collection_policy_nl_consumer").id,
+            }
+        )
+        self._invoice(consumer, 3000.0, "2025-01-01", "2025-01-31", currency=self.eur)
+        comm = self._send(consumer, "2025-02-21")
+        self.assertTrue(comm.level_id.is_wik_notice)
+        html = _text(self.env["ir.actions.report"]._render_qweb_html(self.report, comm.ids)[0])
+        self.assertIn("binnen 14 dagen, te rekenen vanaf de dag na ontvangst van deze brief", html)
+        self.assertIn("425,00", html)
