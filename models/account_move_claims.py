@@ -7,6 +7,10 @@ from odoo.tools import SQL, format_amount, format_date
 
 from ..tools.claims import MissingRate, compensation, interest_lines, rule_parameters, wik_allowed, wik_split
 
+# Set by the addon's own methods only: a user flagging an invoice as a charge would exempt it
+# from interest, and clearing "no claims" would undo a waiver without trace.
+CLAIM_PROTECTED_MOVE_FIELDS = ("collection_is_charge", "collection_claims_waived")
+
 # The currency the law states the fixed compensation in.
 COMPENSATION_CURRENCY = {"uk": "GBP"}
 
@@ -38,6 +42,15 @@ class AccountMove(models.Model):
         copy=False,
         help="Fees, interest and compensation of this invoice were waived: none is claimed any more.",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._collection_check_protected(self.browse(), vals_list, CLAIM_PROTECTED_MOVE_FIELDS)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._collection_check_protected(self, [vals], CLAIM_PROTECTED_MOVE_FIELDS)
+        return super().write(vals)
 
     @api.depends("collection_charge_claim_ids.move_id", "collection_claim_ids.charge_move_id")
     def _compute_collection_charged_move_ids(self):
@@ -310,7 +323,7 @@ class AccountMove(models.Model):
             self._prepare_collection_charge_vals(company, partner, currency, items, on_date)
             for (company, partner, currency), items in groups.items()
         ]
-        charges = self.create(invoices_vals)
+        charges = self._collection_writer().create(invoices_vals).with_env(self.env)
         charges.action_post()
         Claim = self.env["collection.claim"].sudo()
         claim_vals = []
@@ -457,7 +470,7 @@ class AccountMove(models.Model):
                 cancel=True,
             )
         charges.collection_charge_claim_ids.sudo().write({"state": "waived", "waive_reason": reason})
-        late.sudo().write({"collection_claims_waived": True})
+        late.sudo()._collection_writer().write({"collection_claims_waived": True})
         for move in self:
             move.message_post(
                 body=self.env._(

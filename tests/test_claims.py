@@ -286,6 +286,10 @@ class TestClaims(CollectionCommon):
         claim = charge.collection_charge_claim_ids[:1]
         with self.assertRaises(AccessError):
             claim.with_user(self.manager).write({"amount": 1.0})
+        with self.assertRaises(AccessError):
+            invoice.with_user(self.accountant).write({"collection_claims_waived": True})
+        with self.assertRaises(AccessError):
+            charge.with_user(self.accountant).write({"collection_is_charge": False})
         with self.assertRaises(UserError):
             self.env["collection.charge"].with_context(active_model="res.users", active_ids=[1]).default_get(
                 ["move_ids"]
