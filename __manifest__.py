@@ -40,6 +40,8 @@
         "wizards/collection_write_off_views.xml",
         "wizards/collection_recovery_views.xml",
         "wizards/collection_provision_matrix_views.xml",
+        "wizards/collection_charge_views.xml",
+        "wizards/collection_claim_waive_views.xml",
         "views/account_collection_menus.xml",
         "views/collection_claim_menus.xml",
         "reports/collection_claim_templates.xml",
