@@ -22,3 +22,13 @@ from . import res_config_settings_handover
 from . import collection_handover
 from . import collection_insolvency
 from . import account_move_handover
+from . import collection_reference_rate
+from . import collection_claim
+from . import res_company_claims
+from . import res_partner_claims
+from . import collection_level_claims
+from . import account_move_claims
+from . import res_config_settings_claims
+from . import collection_communication_claims
+from . import collection_autopilot_claims
+from . import account_chart_template_claims

@@ -6,3 +6,5 @@ from . import collection_provision_matrix
 from . import collection_write_off
 from . import collection_recovery
 from . import collection_handover_entry
+from . import collection_charge
+from . import collection_claim_waive
