@@ -7,7 +7,7 @@
     "author": "account_collection developers",
     "website": "https://github.com/account-collection/account_collection",
     "license": "LGPL-3",
-    "depends": ["account", "mail", "portal", "sms"],
+    "depends": ["account", "account_payment", "mail", "portal", "sms"],
     "external_dependencies": {"python": ["num2words", "python-stdnum"]},
     "data": [
         "security/account_collection_groups.xml",
