@@ -16,3 +16,9 @@ from . import res_config_settings
 from . import res_partner
 from . import account_bank_statement_line
 from . import collection_letter_report
+from . import collection_payment_plan
+from . import collection_policy_payment_plan
+from . import account_move_payment_plan
+from . import res_partner_payment_plan
+from . import collection_autopilot_payment_plan
+from . import collection_communication_payment_plan

@@ -12,7 +12,7 @@ from odoo.tools import SQL, split_every
 from odoo.addons.base.models.ir_actions_report import _wkhtml
 
 from ..tools import escalation
-from .res_partner import NEXT_REASONS, PARTNER_PAUSE_REASONS
+from .res_partner import NEXT_REASONS
 
 NEXT_REASON_KEYS = {key for key, _label in NEXT_REASONS}
 
@@ -400,7 +400,10 @@ class CollectionAutopilot(models.AbstractModel):
         """Write what the batch changed: for the customers in `sent` (ids) their new level and
         date of last reminder; for every customer the cockpit columns, from the decision the next
         run will take (asked again with the new state: no query)."""
-        order = [reason for reason, _label in PARTNER_PAUSE_REASONS]
+        # From the field: other concerns (payment plans) add their reasons with selection_add.
+        order = [
+            reason for reason, _label in self.env["res.partner"]._fields["collection_pause_reason"].selection
+        ]
         groups = defaultdict(list)
         for values in decisions:
             partner, decision, state = values["partner"], values["decision"], values["state"]
@@ -1115,7 +1118,9 @@ class CollectionAutopilot(models.AbstractModel):
             escalation.ITEMS_PAUSED: lambda: self.env._(
                 "Everything overdue is paused (%(reasons)s).",
                 reasons=", ".join(
-                    dict(PARTNER_PAUSE_REASONS).get(reason, reason)
+                    dict(self.env["res.partner"]._fields["collection_pause_reason"].selection).get(
+                        reason, reason
+                    )
                     for reason in decision.reason_values["reasons"]
                 ),
             ),

@@ -1,3 +1,4 @@
+import itertools
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -77,7 +78,11 @@ def test_split_example():
 amount_lists = st.lists(st.decimals(min_value=D("0.01"), max_value=10**5, places=2), min_size=1, max_size=24)
 
 
-@given(amounts=amount_lists, paid=st.decimals(min_value=0, max_value=10**7, places=2), offset=st.integers(-800, 800))
+@given(
+    amounts=amount_lists,
+    paid=st.decimals(min_value=0, max_value=10**7, places=2),
+    offset=st.integers(-800, 800),
+)
 def test_states_allocate_oldest_first(amounts, paid, offset):
     start = date(2026, 1, 1)
     dates = [start + timedelta(days=30 * index) for index in range(len(amounts))]
@@ -86,14 +91,16 @@ def test_states_allocate_oldest_first(amounts, paid, offset):
 
     assert sum(s.paid for s in states) == min(paid, sum(amounts))
     # Oldest first: an instalment gets something only when every earlier one is paid in full.
-    for earlier, later in zip(states, states[1:], strict=False):
+    for earlier, later in itertools.pairwise(states):
         if later.paid > 0:
             assert earlier.state == "paid"
     for state in states:
         assert 0 <= state.paid <= state.amount
         assert (state.state == "paid") == (state.paid == state.amount)
         if state.state != "paid":
-            assert state.state == ("overdue" if state.due_date < today else ("partial" if state.paid else "due"))
+            assert state.state == (
+                "overdue" if state.due_date < today else ("partial" if state.paid else "due")
+            )
 
 
 def test_overpayment_goes_to_the_next_instalments_and_break_after_grace():

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from . import money
 
-__all__ = ["Instalment", "instalment_states", "split_plan", "first_broken"]
+__all__ = ["Instalment", "first_broken", "instalment_states", "split_plan"]
 
 
 def split_plan(total, count=None, amount=None, down_payment=0, digits=2) -> list[Decimal]:

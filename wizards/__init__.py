@@ -5,3 +5,5 @@ from . import collection_doubtful
 from . import collection_provision_matrix
 from . import collection_write_off
 from . import collection_recovery
+from . import collection_payment_plan_create
+from . import collection_call_payment_plan
