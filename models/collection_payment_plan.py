@@ -39,7 +39,7 @@ class CollectionPaymentPlan(models.Model):
 
     _name = "collection.payment.plan"
     _description = "Payment Plan"
-    _inherit = ["portal.mixin", "mail.thread", "collection.pause.mixin"]
+    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin", "collection.pause.mixin"]
     _order = "id desc"
     _check_company_auto = True
     _pause_fields = ("state", "move_ids", "partner_id")
@@ -105,29 +105,33 @@ class CollectionPaymentPlan(models.Model):
                 vals["name"] = self.env["ir.sequence"].next_by_code("collection.payment.plan") or "/"
         return super().create(vals_list)
 
+    def _instalment_states(self):
+        """[(instalment, tools.payment_plan.Instalment)] oldest first: what the payments on the
+        invoices since the plan was made cover of each instalment, and its state today."""
+        self.ensure_one()
+        today = self.env.context.get("collection_today") or fields.Date.context_today(self)
+        lines = self.line_ids.sorted(lambda line: (line.date, line.id))
+        if not lines:
+            return []
+        paid = self.currency_id.round(
+            max(self.amount_total - sum(self.move_ids.mapped("amount_residual")), 0.0)
+        )
+        states = payment_plan.instalment_states(lines.mapped("amount"), lines.mapped("date"), paid, today)
+        return list(zip(lines, states, strict=True))
+
     @api.depends("move_ids.amount_residual", "line_ids.amount", "line_ids.date", "amount_total", "state")
     def _compute_allocation(self):
-        today = self.env.context.get("collection_today") or fields.Date.context_today(self)
         for plan in self:
-            lines = plan.line_ids.sorted(lambda line: (line.date, line.id))
+            states = [state for _line, state in plan._instalment_states()]
             currency = plan.currency_id
-            paid = currency.round(max(plan.amount_total - sum(plan.move_ids.mapped("amount_residual")), 0.0))
-            states = (
-                payment_plan.instalment_states(lines.mapped("amount"), lines.mapped("date"), paid, today)
-                if lines
-                else []
-            )
-            for line, state in zip(lines, states, strict=True):
-                line.amount_paid = float(state.paid)
-                line.state = state.state
-            plan.amount_paid = paid
+            plan.amount_paid = currency.round(sum(float(state.paid) for state in states))
             plan.amount_overdue = currency.round(
-                sum(float(s.amount - s.paid) for s in states if s.state == "overdue")
+                sum(float(state.amount - state.paid) for state in states if state.state == "overdue")
             )
-            upcoming = [s for s in states if s.state != "paid"]
+            upcoming = [state for state in states if state.state != "paid"]
             plan.next_date = upcoming[0].due_date if upcoming else False
             plan.next_amount = float(upcoming[0].amount - upcoming[0].paid) if upcoming else 0.0
-            plan.at_risk = plan.state == "active" and any(s.state == "overdue" for s in states)
+            plan.at_risk = plan.state == "active" and any(state.state == "overdue" for state in states)
 
     @api.model
     def _today(self):
@@ -361,15 +365,18 @@ class CollectionPaymentPlan(models.Model):
         )
         if not plans:
             return self.env["collection.communication"]
-        plans.with_context(collection_today=today)._compute_allocation()
+        # The states change with the day, not only with payments.
+        dated = plans.with_context(collection_today=today)
+        dated.line_ids._compute_allocation()
+        dated._compute_allocation()
         done = plans.filtered(lambda plan: all(line.state == "paid" for line in plan.line_ids))
         done.write({"state": "completed", "closed_date": today})
         for plan in done:
             plan.message_post(body=self.env._("Every instalment is paid: the payment plan is completed."))
         running = plans - done
         broken = running.filtered(lambda plan: plan._broken_line(today))
-        broken._break(today)
-        return (running - broken)._send_instalment_reminders(today)
+        notices = broken._break(today)
+        return notices | (running - broken)._send_instalment_reminders(today)
 
     def _broken_line(self, today):
         self.ensure_one()
@@ -383,8 +390,9 @@ class CollectionPaymentPlan(models.Model):
     def _break(self, today):
         """An instalment unpaid past the grace days: the plan is cancelled, the responsible gets a
         task, the customer a notice, and the reminders resume at the policy's level."""
+        notices = self.env["collection.communication"]
         if not self:
-            return
+            return notices
         self.write({"state": "broken", "closed_date": today})
         autopilot = self.env["collection.autopilot"]
         for plan in self:
@@ -419,7 +427,8 @@ class CollectionPaymentPlan(models.Model):
                 ),
                 user_id=autopilot._responsible(partner, company).id,
             )
-            plan._send_plan_email("broken", line, today)
+            notices |= plan._send_plan_email("broken", line, today)
+        return notices
 
     def _send_instalment_reminders(self, today):
         """A courtesy email some days before each instalment and a reminder some days after an
@@ -589,10 +598,27 @@ class CollectionPaymentPlanLine(models.Model):
     date = fields.Date(required=True)
     amount = fields.Monetary(required=True)
     is_down_payment = fields.Boolean(string="Down payment")
-    amount_paid = fields.Monetary(string="Paid", readonly=True)
-    state = fields.Selection(INSTALMENT_STATES, default="due", readonly=True)
+    amount_paid = fields.Monetary(string="Paid", compute="_compute_allocation", store=True)
+    state = fields.Selection(INSTALMENT_STATES, compute="_compute_allocation", store=True)
 
     _amount_positive = models.Constraint("CHECK(amount > 0)", "An instalment is a positive amount.")
+
+    @api.depends(
+        "amount",
+        "date",
+        "plan_id.move_ids.amount_residual",
+        "plan_id.line_ids.amount",
+        "plan_id.line_ids.date",
+        "plan_id.amount_total",
+    )
+    def _compute_allocation(self):
+        for plan in self.plan_id:
+            for line, state in plan._instalment_states():
+                if line in self:
+                    line.amount_paid = float(state.paid)
+                    line.state = state.state
+        for line in self.filtered(lambda line: not line.plan_id):
+            line.amount_paid, line.state = 0.0, "due"
 
     @api.constrains("date", "amount")
     def _check_plan_open(self):
