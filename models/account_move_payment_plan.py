@@ -39,15 +39,17 @@ class AccountMove(models.Model):
 
     @api.depends("collection_payment_plan_id")
     def _compute_collection_pause(self):
-        super()._compute_collection_pause()
+        result = super()._compute_collection_pause()
         for move in self:
             if move.collection_payment_plan_id and not move.collection_pause_reason:
                 move.collection_pause_reason = "payment_plan"
+        return result
 
     @api.depends("collection_payment_plan_id")
     def _compute_collection_amounts(self):
-        super()._compute_collection_amounts()
+        result = super()._compute_collection_amounts()
         # A provision or a write-off says more about the invoice than its plan.
         for move in self:
             if move.collection_payment_plan_id and not move.collection_status:
                 move.collection_status = "payment_plan"
+        return result

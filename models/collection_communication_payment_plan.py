@@ -19,7 +19,7 @@ class CollectionCommunication(models.Model):
     )
 
     def init(self):
-        super().init()
+        result = super().init()
         # A plan's emails are not levels of the sequence: the one-level-a-day index leaves them
         # out, and one of their own says "once per instalment and kind".
         self.env.cr.execute(
@@ -42,3 +42,4 @@ class CollectionCommunication(models.Model):
                    WHERE state IN ('queued', 'sent') AND payment_plan_id IS NOT NULL"""
             )
         )
+        return result

@@ -147,9 +147,10 @@ class CollectionPaymentPlan(models.Model):
             )
 
     def _compute_access_url(self):
-        super()._compute_access_url()
+        result = super()._compute_access_url()
         for plan in self:
             plan.access_url = f"/my/payment_plans/{plan.id}"
+        return result
 
     def _get_report_base_filename(self):
         self.ensure_one()
