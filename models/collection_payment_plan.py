@@ -281,8 +281,21 @@ class CollectionPaymentPlan(models.Model):
                 )
         self._portal_ensure_token()
         template = self.env.ref("account_collection.mail_template_collection_payment_plan")
+        subjects = template._render_field("subject", self.ids, compute_lang=True)
+        bodies = template._render_field("body_html", self.ids, compute_lang=True)
+        Report = self.env["ir.actions.report"].sudo()
         for plan in self:
-            plan.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
+            # The report renders in the customer's language itself.
+            pdf = Report._render_qweb_pdf("account_collection.action_report_collection_payment_plan", plan.ids)[0]
+            plan.message_post(
+                subject=subjects[plan.id],
+                body=bodies[plan.id],
+                partner_ids=plan.partner_id.ids,
+                attachments=[(f"{plan._get_report_base_filename()}.pdf", pdf)],
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+                email_layout_xmlid="mail.mail_notification_light",
+            )
         self.state = "proposed"
         return True
 
