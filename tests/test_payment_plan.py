@@ -3,10 +3,13 @@ from datetime import date
 
 from freezegun import freeze_time
 
+from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import Form, HttpCase, new_test_user, tagged
 from odoo.tools.misc import file_open
 from odoo.tools.translate import PoFileReader, TranslationImporter
+
+from odoo.addons.account_payment.tests.common import AccountPaymentCommon
 
 from .common import CollectionCommon
 
@@ -286,3 +289,32 @@ class TestPaymentPlanPortal(PaymentPlanCommon, HttpCase):
         self.authenticate("plan_portal_mine", "plan_portal_mine")
         self.assertIn(plan.name, self.url_open("/my/payment_plans").text)
         self.assertEqual(self.url_open(f"/my/payment_plans/{plan.id}").status_code, 200)
+
+
+@tagged("post_install", "-at_install")
+class TestPaymentPlanOnline(PaymentPlanCommon, AccountPaymentCommon):
+    def test_online_payment_of_the_next_instalment_reconciles_the_invoice(self):
+        invoice = self._invoice(self.customer, 300.0, "2026-01-01", "2026-01-31")
+        plan = self._plan(invoice, "2026-03-01", first_date=date(2026, 3, 10), activate=True)
+        with freeze_time("2026-03-05"):
+            link = plan._payment_link()
+        # Odoo's payment link of the invoice, for the instalment's amount.
+        self.assertIn(f"move_id={invoice.id}", link)
+        self.assertIn("amount=100.0", link)
+        self.provider.journal_id = self.company_data["default_journal_bank"]
+        tx = self._create_transaction(
+            "redirect",
+            amount=100.0,
+            currency_id=invoice.currency_id.id,
+            partner_id=self.customer.id,
+            invoice_ids=[Command.set(invoice.ids)],
+            reference="PLAN-TX-1",
+            state="done",
+        )
+        with freeze_time("2026-03-05"):
+            tx._post_process()
+            self.assertTrue(tx.payment_id)
+            self.assertEqual(invoice.amount_residual, 200.0)
+            self.assertEqual(invoice.payment_state, "partial")
+            self.assertEqual(plan.line_ids.mapped("state"), ["paid", "due", "due"])
+            self.assertEqual(plan.next_amount, 100.0)
