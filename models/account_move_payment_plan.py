@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 
 class AccountMove(models.Model):
@@ -30,6 +31,20 @@ class AccountMove(models.Model):
             move.collection_payment_plan_id = move.collection_payment_plan_ids.filtered(
                 lambda plan: plan.state == "active"
             )[:1]
+
+    def _check_draftable(self):
+        result = super()._check_draftable()
+        planned = self.filtered("collection_payment_plan_id")
+        if planned:
+            raise UserError(
+                self.env._(
+                    "%(invoices)s are covered by the payment plan %(plan)s: cancel the plan before resetting them "
+                    "to draft.",
+                    invoices=", ".join(planned.mapped("display_name")),
+                    plan=planned[0].collection_payment_plan_id.name,
+                )
+            )
+        return result
 
     @api.model
     def _collection_pause_domains(self, today):

@@ -286,7 +286,9 @@ class CollectionPaymentPlan(models.Model):
         Report = self.env["ir.actions.report"].sudo()
         for plan in self:
             # The report renders in the customer's language itself.
-            pdf = Report._render_qweb_pdf("account_collection.action_report_collection_payment_plan", plan.ids)[0]
+            pdf = Report._render_qweb_pdf(
+                "account_collection.action_report_collection_payment_plan", plan.ids
+            )[0]
             plan.message_post(
                 subject=subjects[plan.id],
                 body=bodies[plan.id],

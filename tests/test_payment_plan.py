@@ -70,6 +70,8 @@ class TestPaymentPlan(PaymentPlanCommon):
         self.assertEqual(plan.state, "active")
         self.assertEqual((first | second).collection_payment_plan_id, plan)
         self.assertEqual(first.collection_status, "payment_plan")
+        with self.assertRaisesRegex(UserError, "cancel the plan"):
+            first.button_draft()
         with freeze_time("2026-03-20"):
             self.assertEqual(first.collection_pause_reason, "payment_plan")
 
@@ -78,6 +80,11 @@ class TestPaymentPlan(PaymentPlanCommon):
             self._pay(first, 200.0, "2026-03-14")
             self.assertEqual(plan.line_ids.mapped("state"), ["overdue", "due", "due"])
             self.assertTrue(plan.at_risk)
+            # The cockpit: the customer is in a plan at risk, with his next instalment.
+            at_risk = self.env["res.partner"].search([("collection_plan_at_risk", "=", True)])
+            self.assertIn(self.customer, at_risk)
+            self.assertEqual(self.customer.collection_plan_id, plan)
+            self.assertEqual(self.customer.collection_plan_overdue_amount, 133.33)
             self._pay(first, 400.0, "2026-03-20")
             self.assertEqual(plan.line_ids.mapped("amount_paid"), [333.33, 266.67, 0.0])
             self.assertEqual(plan.line_ids.mapped("state"), ["paid", "partial", "due"])
