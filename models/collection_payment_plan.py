@@ -567,12 +567,82 @@ class CollectionPaymentPlan(models.Model):
             ),
             "address_lines": Communication._address_lines(self.partner_id),
             "salutation": self.env._("Dear %(name)s,", name=self.partner_id.name),
+            "closing": self.env._("Kind regards,"),
             "words": Communication._amount_in_words(self.amount_total, self.currency_id, lang),
             "reference": format_rf(reference) if reference else "",
             "pay": pay,
             "lines": self.line_ids.sorted(lambda line: (line.date, line.id)),
             "invoices": self.move_ids.sorted(lambda move: (move.invoice_date_due or move.date, move.id)),
         }
+
+    def _mail_paragraphs(self, kind):
+        """The text of a plan's email in the customer's language: whole sentences, so that each
+        translates as one."""
+        self.ensure_one()
+        lang = self._plan_lang()
+        plan = self.with_context(lang=lang)
+        env = plan.env
+        values = plan._agreement_values()
+        line = plan._line_for_mail()
+        currency = plan.currency_id
+        due = currency.format(line.amount - line.amount_paid) if line else ""
+        day = format_date(env, line.date, lang_code=lang, date_format="long") if line else ""
+        reference = values["reference"]
+        link = values["pay"]["link"]
+        if kind == "agreement":
+            return [
+                env._(
+                    "As agreed, you will find attached our proposal to pay %(amount)s (%(words)s) in instalments.",
+                    amount=currency.format(plan.amount_total),
+                    words=values["words"],
+                ),
+                env._("Please read it and accept it online: %(link)s", link=link),
+            ]
+        if kind == "courtesy":
+            return [
+                env._(
+                    "This is a friendly note that the instalment of %(amount)s of your payment plan %(plan)s is "
+                    "due on %(date)s.",
+                    amount=due,
+                    plan=plan.name,
+                    date=day,
+                ),
+                env._(
+                    "Please transfer it quoting the payment reference %(reference)s, or pay online: %(link)s",
+                    reference=reference,
+                    link=link,
+                ),
+            ]
+        if kind == "reminder":
+            return [
+                env._(
+                    "We have not yet received the instalment of %(amount)s of your payment plan %(plan)s, due "
+                    "on %(date)s.",
+                    amount=due,
+                    plan=plan.name,
+                    date=day,
+                ),
+                env._(
+                    "Please pay it within %(days)s days of that date, quoting the payment reference "
+                    "%(reference)s: otherwise the plan is cancelled and the whole balance becomes due again.",
+                    days=plan.grace_days,
+                    reference=reference,
+                ),
+            ]
+        return [
+            env._(
+                "The instalment of your payment plan %(plan)s due on %(date)s remained unpaid past the agreed "
+                "grace period. The payment plan is therefore cancelled.",
+                plan=plan.name,
+                date=day,
+            ),
+            env._(
+                "The remaining balance of %(amount)s is due now, quoting the payment reference %(reference)s. "
+                "Our usual reminders resume.",
+                amount=currency.format(plan.amount_total - plan.amount_paid),
+                reference=reference,
+            ),
+        ]
 
     def _line_for_mail(self):
         """The instalment an email is about (set in the context by the run)."""

@@ -278,6 +278,18 @@ class TestPaymentPlanPortal(PaymentPlanCommon, HttpCase):
         self.assertTrue(any("Jan Plan" in body for body in plan.message_ids.mapped("body")))
         self.assertEqual(invoice.collection_payment_plan_id, plan)
 
+    def test_portal_acceptance_tour(self):
+        """In a real browser: the customer opens the token link, signs with his name, accepts."""
+        invoice = self._invoice(self.customer, 300.0, "2026-01-01", "2026-01-31")
+        today = date.today()
+        plan = self._plan(invoice, today.isoformat(), first_date=today)
+        plan.action_propose()
+        self.start_tour(plan.get_portal_url(), "account_collection_payment_plan_tour")
+        self.assertEqual(plan.state, "active")
+        self.assertEqual(plan.accepted_name, "Jan Plan")
+        self.assertTrue(plan.signature)
+        self.assertEqual(invoice.collection_payment_plan_id, plan)
+
     def test_portal_user_sees_his_plans_only(self):
         invoice = self._invoice(self.customer, 300.0, "2026-01-01", "2026-01-31")
         today = date.today()
