@@ -4,7 +4,7 @@ from datetime import timedelta
 from markupsafe import Markup, escape
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import format_date
 
 from ..tools import payment_plan
@@ -25,6 +25,30 @@ PLAN_STATES = [
     ("cancelled", "Cancelled"),
 ]
 INSTALMENT_STATES = [("due", "Due"), ("partial", "Partly paid"), ("paid", "Paid"), ("overdue", "Overdue")]
+# Set in the context by the plan's own methods to change what is protected below. An object, not
+# a string: a client cannot send it through the API.
+PLAN_WRITE = object()
+PLAN_WRITE_KEY = "collection_payment_plan_write"
+PLAN_PROTECTED_FIELDS = frozenset(
+    {
+        "state",
+        "partner_id",
+        "company_id",
+        "move_ids",
+        "currency_id",
+        "line_ids",
+        "amount_total",
+        "down_payment",
+        "grace_days",
+        "frequency",
+        "accepted_name",
+        "accepted_date",
+        "accepted_ip",
+        "signature",
+        "accepted_by_phone",
+        "closed_date",
+    }
+)
 # Plans that hold their invoices: another plan cannot take them.
 OPEN_PLAN_STATES = ("draft", "proposed", "active")
 
@@ -97,6 +121,24 @@ class CollectionPaymentPlan(models.Model):
         readonly=True, copy=False, help="Activated by the collector on the customer's word over the phone."
     )
     closed_date = fields.Date(readonly=True, copy=False)
+
+    def write(self, vals):
+        # The plan's state, terms and the customer's acceptance are evidence: they change only
+        # through the plan's buttons and the portal, never by editing the record (API included).
+        if self.env.context.get(PLAN_WRITE_KEY) is not PLAN_WRITE:
+            protected = set(vals) & PLAN_PROTECTED_FIELDS
+            if protected:
+                raise AccessError(
+                    self.env._(
+                        "%(fields)s of a payment plan change only through its buttons (Propose, Activate, "
+                        "Cancel) and the customer's acceptance: use them instead of editing the plan.",
+                        fields=", ".join(sorted(self._fields[name].string for name in protected)),
+                    )
+                )
+        return super().write(vals)
+
+    def _plan_writer(self):
+        return self.with_context(**{PLAN_WRITE_KEY: PLAN_WRITE})
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -298,7 +340,7 @@ class CollectionPaymentPlan(models.Model):
                 subtype_xmlid="mail.mt_comment",
                 email_layout_xmlid="mail.mail_notification_light",
             )
-        self.state = "proposed"
+        self._plan_writer().state = "proposed"
         return True
 
     def action_activate(self):
@@ -308,7 +350,7 @@ class CollectionPaymentPlan(models.Model):
         self._check_first_date()
         for plan in self:
             plan._check_invoices(plan.move_ids, exclude_plan=plan)
-        self.write({"state": "active", "accepted_by_phone": True})
+        self._plan_writer().write({"state": "active", "accepted_by_phone": True})
         for plan in self:
             plan.message_post(
                 body=self.env._(
@@ -330,7 +372,7 @@ class CollectionPaymentPlan(models.Model):
         self._check_first_date()
         self._check_invoices(self.move_ids, exclude_plan=self)
         now = fields.Datetime.now()
-        self.sudo().write(
+        self.sudo()._plan_writer().write(
             {
                 "state": "active",
                 "accepted_name": name.strip(),
@@ -358,12 +400,12 @@ class CollectionPaymentPlan(models.Model):
 
     def action_cancel(self):
         self._check_state(("draft", "proposed", "active"), self.env._("cancelled"))
-        self.write({"state": "cancelled", "closed_date": fields.Date.context_today(self)})
+        self._plan_writer().write({"state": "cancelled", "closed_date": fields.Date.context_today(self)})
         return True
 
     def action_reset_draft(self):
         self._check_state(("proposed",), self.env._("set back to draft"))
-        self.state = "draft"
+        self._plan_writer().state = "draft"
         return True
 
     # ------------------------------------------------------------------------------------------
@@ -386,7 +428,7 @@ class CollectionPaymentPlan(models.Model):
         dated.line_ids._compute_allocation()
         dated._compute_allocation()
         done = plans.filtered(lambda plan: all(line.state == "paid" for line in plan.line_ids))
-        done.write({"state": "completed", "closed_date": today})
+        done._plan_writer().write({"state": "completed", "closed_date": today})
         for plan in done:
             plan.message_post(body=self.env._("Every instalment is paid: the payment plan is completed."))
         running = plans - done
@@ -409,7 +451,7 @@ class CollectionPaymentPlan(models.Model):
         notices = self.env["collection.communication"]
         if not self:
             return notices
-        self.write({"state": "broken", "closed_date": today})
+        self._plan_writer().write({"state": "broken", "closed_date": today})
         autopilot = self.env["collection.autopilot"]
         for plan in self:
             company = plan.company_id
@@ -706,8 +748,13 @@ class CollectionPaymentPlanLine(models.Model):
         for line in self.filtered(lambda line: not line.plan_id):
             line.amount_paid, line.state = 0.0, "due"
 
-    @api.constrains("date", "amount")
-    def _check_plan_open(self):
-        for line in self:
-            if line.plan_id.state not in ("draft",) and not self.env.su:
-                raise ValidationError(self.env._("Instalments change only while the plan is a draft."))
+    def write(self, vals):
+        if {"date", "amount", "plan_id", "is_down_payment"} & set(vals) and any(
+            line.plan_id.state != "draft" for line in self
+        ):
+            raise ValidationError(
+                self.env._(
+                    "Instalments change only while the plan is a draft: cancel the plan and make a new one."
+                )
+            )
+        return super().write(vals)

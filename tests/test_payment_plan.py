@@ -4,7 +4,7 @@ from datetime import date
 from freezegun import freeze_time
 
 from odoo import Command
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, HttpCase, new_test_user, tagged
 from odoo.tools.misc import file_open
 from odoo.tools.translate import PoFileReader, TranslationImporter
@@ -170,6 +170,30 @@ class TestPaymentPlan(PaymentPlanCommon):
         self.assertEqual(ordinary.level_id, levels[1])
         self.assertIn(invoice, ordinary.line_ids.move_id)
 
+    def test_call_outcome_opens_the_plan_on_the_invoices_discussed(self):
+        invoice = self._invoice(self.customer, 300.0, "2026-01-01", "2026-01-31")
+        self._invoice(self.customer, 50.0, "2026-01-01", "2026-01-31")
+        with freeze_time("2026-03-01"):
+            call = Form(
+                self.env["collection.call"]
+                .with_user(self.clerk)
+                .with_context(active_model="res.partner", active_ids=self.customer.ids)
+            )
+            call.outcome = "payment_plan"
+            call.move_ids.clear()
+            call.move_ids.add(invoice)
+            action = call.save().action_confirm()
+            self.assertEqual(action["res_model"], "collection.payment.plan.create")
+            wizard = Form(
+                self.env["collection.payment.plan.create"]
+                .with_user(self.clerk)
+                .with_context(**action["context"])
+            )
+            self.assertEqual(wizard.amount_total, 300.0)
+            plan = self.env["collection.payment.plan"].browse(wizard.save().action_confirm()["res_id"])
+        self.assertEqual(plan.move_ids, invoice)
+        self.assertIn("Asks for a payment plan", self.customer.message_ids[0].body)
+
     def test_clerk_creates_and_activates_portal_user_cannot(self):
         invoice = self._invoice(self.customer, 300.0, "2026-01-01", "2026-01-31")
         with freeze_time("2026-03-01"):
@@ -183,6 +207,13 @@ class TestPaymentPlan(PaymentPlanCommon):
             plan.with_user(self.clerk).action_activate()
         self.assertEqual(plan.state, "active")
         self.assertTrue(plan.accepted_by_phone)
+        # The acceptance and the state are evidence: not editable, not even through the API.
+        for vals in ({"state": "completed"}, {"accepted_name": "Someone"}, {"amount_total": 1.0}):
+            with self.subTest(vals), self.assertRaises(AccessError):
+                plan.with_user(self.clerk).write(vals)
+        self.assertEqual(plan.state, "active")
+        with self.assertRaises(ValidationError):
+            plan.line_ids[0].with_user(self.clerk).amount = 1.0
         portal = new_test_user(self.env, login="plan_portal_other", groups="base.group_portal")
         portal.partner_id.parent_id = self.other
         self.assertFalse(self.env["collection.payment.plan"].with_user(portal).search([]))
