@@ -32,3 +32,9 @@ from . import res_config_settings_claims
 from . import collection_communication_claims
 from . import collection_autopilot_claims
 from . import account_chart_template_claims
+from . import collection_payment_plan
+from . import collection_policy_payment_plan
+from . import account_move_payment_plan
+from . import res_partner_payment_plan
+from . import collection_autopilot_payment_plan
+from . import collection_communication_payment_plan

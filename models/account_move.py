@@ -1194,7 +1194,8 @@ class AccountMove(models.Model):
             )
         invoices = self.filtered(
             lambda move: (
-                move.collection_status or not move.currency_id.is_zero(move.collection_provision_amount)
+                move.collection_status not in (False, "payment_plan")
+                or not move.currency_id.is_zero(move.collection_provision_amount)
             )
         )
         if invoices:

@@ -10,3 +10,4 @@ from . import test_escalation
 from . import test_integrity
 from . import test_handover
 from . import test_claims
+from . import test_payment_plan

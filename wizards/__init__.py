@@ -8,3 +8,5 @@ from . import collection_recovery
 from . import collection_handover_entry
 from . import collection_charge
 from . import collection_claim_waive
+from . import collection_payment_plan_create
+from . import collection_call_payment_plan

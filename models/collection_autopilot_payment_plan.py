@@ -1,0 +1,20 @@
+from odoo import api, models
+
+
+class CollectionAutopilot(models.AbstractModel):
+    _inherit = "collection.autopilot"
+
+    @api.model
+    def _run(self, company, today=None, partners=None, manual=False, commit=False):
+        """The daily run also looks after the payment plans, first: a plan that breaks today gives
+        its invoices back to the ordinary reminders of the same run."""
+        plan_communications = self.env["collection.communication"]
+        if not manual and partners is None:
+            day = today or self.env["collection.payment.plan"]._today()
+            plans = self.env["collection.payment.plan"].with_company(company)
+            with self.env.cr.savepoint():
+                plan_communications = plans._run_daily(company, day)
+            if commit:
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+        communications = super()._run(company, today=today, partners=partners, manual=manual, commit=commit)
+        return plan_communications | communications
