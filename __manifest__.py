@@ -20,6 +20,7 @@
         "reports/collection_statement_reports.xml",
         "reports/collection_statement_templates.xml",
         "data/mail_template_data.xml",
+        "data/mail_message_subtype_data.xml",
         "data/sms_template_data.xml",
         "data/collection_policy_data.xml",
         "data/ir_cron_data.xml",
@@ -36,6 +37,7 @@
         "wizards/collection_write_off_views.xml",
         "wizards/collection_recovery_views.xml",
         "wizards/collection_provision_matrix_views.xml",
+        "wizards/collection_entry_preview_templates.xml",
         "views/account_collection_menus.xml",
     ],
     "assets": {

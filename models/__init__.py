@@ -16,3 +16,5 @@ from . import res_config_settings
 from . import res_partner
 from . import account_bank_statement_line
 from . import collection_letter_report
+from . import account_move_write_off_tracking
+from . import account_move_collection_entry
