@@ -18,14 +18,13 @@ from pathlib import Path
 class Sink:
     def __init__(self, directory):
         self.directory = Path(directory)
-        self.directory.mkdir(parents=True, exist_ok=True)
-        self.count = len(list(self.directory.glob("*.eml")))
 
     def save(self, recipients, data):
-        self.count += 1
+        # Numbered after what the folder holds now (the demo empties it on --reset).
+        self.directory.mkdir(parents=True, exist_ok=True)
+        number = len(list(self.directory.glob("*.eml"))) + 1
         first = re.sub(r"[^\w.@-]", "_", recipients[0] if recipients else "unknown")
-        path = self.directory / f"{self.count:04d}-{first}.eml"
-        path.write_bytes(data)
+        (self.directory / f"{number:04d}-{first}.eml").write_bytes(data)
 
     async def handle(self, reader, writer):
         async def reply(line):
