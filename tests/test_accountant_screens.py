@@ -1,6 +1,8 @@
+import re
+
 from freezegun import freeze_time
 
-from odoo.tests import Form, tagged
+from odoo.tests import Form, HttpCase, new_test_user, tagged
 
 from .test_provision import CollectionEntriesCommon
 from .test_write_off import TestWriteOff
@@ -227,3 +229,27 @@ class TestAccountantScreens(CollectionEntriesCommon):
         self.assertEqual(invoice.collection_provision_amount, 0.0, "released by hand: not restored")
         self.assertEqual(self._collection_entries(), entries)
         self._assert_balances({self.allowance: 0.0, self.expense: 0.0})
+
+
+@tagged("post_install", "-at_install")
+class TestWrittenOffPortal(CollectionEntriesCommon, HttpCase):
+    def test_portal_shows_a_written_off_invoice_as_paid(self):
+        """The customer sees Odoo's own payment state: a written-off invoice is closed, Paid."""
+        self.company.collection_vat_relief = "write_off"
+        portal_user = new_test_user(
+            self.env,
+            login="collection_portal_customer",
+            password="collection_portal_customer",
+            groups="base.group_portal",
+            partner_id=self.customer.id,
+        )
+        invoice = self._taxed_invoice()
+        TestWriteOff._write_off(self, invoice, "2026-04-01")
+        self.assertEqual(invoice.collection_status, "written_off")
+        self.authenticate(portal_user.login, portal_user.login)
+        response = self.url_open("/my/invoices")
+        self.assertEqual(response.status_code, 200)
+        row = re.search(rf"{re.escape(invoice.name)}.*?</tr>", response.text, re.S)
+        self.assertTrue(row, "the invoice is listed on the portal")
+        self.assertIn("Paid", row.group(0))
+        self.assertNotIn("Written off", row.group(0))
