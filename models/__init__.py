@@ -38,3 +38,5 @@ from . import account_move_payment_plan
 from . import res_partner_payment_plan
 from . import collection_autopilot_payment_plan
 from . import collection_communication_payment_plan
+from . import account_move_write_off_tracking
+from . import account_move_collection_entry

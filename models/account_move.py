@@ -545,9 +545,8 @@ class AccountMove(models.Model):
 
     # --- provisions ---------------------------------------------------------------------------
 
-    def _collection_mark_doubtful(self, date, percentage, reason):
-        """Provision `percentage` of the amount due of each invoice: one entry per invoice."""
-        self._collection_check_invoices("provision")
+    def _collection_prepare_doubtful_vals(self, date, percentage, reason):
+        """The provision entries Mark as Doubtful posts (the wizard previews them)."""
         provisions = self._collection_provision_balances()
         vals_list = []
         for move in self:
@@ -564,13 +563,19 @@ class AccountMove(models.Model):
                 raise UserError(
                     self.env._(
                         "%(move)s already has a provision of %(amount)s, which covers what you ask. "
-                        "Use Undo doubtful or the provision matrix to lower it.",
+                        "Use Undo Doubtful first to lower it.",
                         move=move.display_name,
                         amount=provisions[move][0],
                     )
                 )
             name = self.env._("Doubtful debt %(move)s: %(reason)s", move=move.name, reason=reason)
             vals_list.append(move._collection_provision_entry_vals(amount, date, name))
+        return vals_list
+
+    def _collection_mark_doubtful(self, date, percentage, reason):
+        """Provision `percentage` of the amount due of each invoice: one entry per invoice."""
+        self._collection_check_invoices("provision")
+        vals_list = self._collection_prepare_doubtful_vals(date, percentage, reason)
         entries = self.env["account.move"]._collection_writer().create(vals_list)
         entries.action_post()
         self._collection_writer().write(
@@ -869,6 +874,22 @@ class AccountMove(models.Model):
     def _collection_write_off(self, date, reason, vat_relief=False):
         """Write the invoices off as bad debt: one entry each, reconciled with the invoice."""
         self._collection_check_invoices("write_off")
+        vals_list = self._collection_prepare_write_off_vals(date, reason, vat_relief)
+        entries = self.env["account.move"]._collection_writer().create(vals_list)
+        entries.action_post()
+        for move, entry in zip(self, entries, strict=True):
+            lines = (entry.line_ids + move.line_ids).filtered(
+                lambda line: line.account_type == "asset_receivable" and not line.reconciled
+            )
+            for _account, account_lines in lines.grouped("account_id").items():
+                account_lines.reconcile()
+            move._message_log(
+                body=Markup("%s %s") % (self.env._("Written off as bad debt:"), entry._get_html_link())
+            )
+        return entries
+
+    def _collection_prepare_write_off_vals(self, date, reason, vat_relief=False):
+        """The write-off entries of the invoices (the wizard previews them)."""
         relief = {move: bool(vat_relief) and move._collection_vat_relief_allowed(date) for move in self}
         last_dates = self._collection_last_dates()
         for move in self:
@@ -885,27 +906,9 @@ class AccountMove(models.Model):
                 self.env._("the write-off"),
             )
         provisions = self._collection_provision_balances()
-        entries = (
-            self.env["account.move"]
-            ._collection_writer()
-            .create(
-                [
-                    move._collection_write_off_vals(date, reason, relief[move], provisions[move])
-                    for move in self
-                ]
-            )
-        )
-        entries.action_post()
-        for move, entry in zip(self, entries, strict=True):
-            lines = (entry.line_ids + move.line_ids).filtered(
-                lambda line: line.account_type == "asset_receivable" and not line.reconciled
-            )
-            for _account, account_lines in lines.grouped("account_id").items():
-                account_lines.reconcile()
-            move._message_log(
-                body=Markup("%s %s") % (self.env._("Written off as bad debt:"), entry._get_html_link())
-            )
-        return entries
+        return [
+            move._collection_write_off_vals(date, reason, relief[move], provisions[move]) for move in self
+        ]
 
     # --- recovery -----------------------------------------------------------------------------
 
@@ -941,7 +944,27 @@ class AccountMove(models.Model):
         return self.currency_id.round(total)
 
     def _collection_recover(self, date, amount, credit_lines):
-        """Book `amount` (invoice currency) paid after the write-off and match it with the payment.
+        """Book `amount` (invoice currency) paid after the write-off and match it with the payment."""
+        self.ensure_one()
+        entry = (
+            self.env["account.move"]
+            ._collection_writer()
+            .create(self._collection_prepare_recovery_vals(date, amount, credit_lines))
+        )
+        entry.action_post()
+        (entry.line_ids.filtered(lambda line: line.collection_role == "recovered") + credit_lines).reconcile()
+        self._message_log(
+            body=Markup("%s %s (%s)")
+            % (
+                self.env._("Payment after write-off booked as recovery:"),
+                entry._get_html_link(),
+                ", ".join(credit_lines.move_id.mapped("display_name")),
+            )
+        )
+        return entry
+
+    def _collection_prepare_recovery_vals(self, date, amount, credit_lines):
+        """The recovery entry of `amount` (the wizard previews it), after every check.
 
         Dr receivable / Cr bad-debt recovered income, and Cr output VAT again for the same share
         of the VAT relief (with the invoice's own repartition lines and tags), at the value the
@@ -1074,32 +1097,15 @@ class AccountMove(models.Model):
                 company.collection_recovery_account_id, rest, rest_balance, "recovery", name
             )
         )
-        entry = (
-            self.env["account.move"]
-            ._collection_writer()
-            .create(
-                {
-                    "move_type": "entry",
-                    "journal_id": company.collection_journal_id.id,
-                    "company_id": company.id,
-                    "date": date,
-                    "ref": name,
-                    "collection_entry_type": "recovery",
-                    "line_ids": [Command.create(vals) for vals in lines],
-                }
-            )
-        )
-        entry.action_post()
-        (entry.line_ids.filtered(lambda line: line.collection_role == "recovered") + credit_lines).reconcile()
-        self._message_log(
-            body=Markup("%s %s (%s)")
-            % (
-                self.env._("Payment after write-off booked as recovery:"),
-                entry._get_html_link(),
-                ", ".join(credit_lines.move_id.mapped("display_name")),
-            )
-        )
-        return entry
+        return {
+            "move_type": "entry",
+            "journal_id": company.collection_journal_id.id,
+            "company_id": company.id,
+            "date": date,
+            "ref": name,
+            "collection_entry_type": "recovery",
+            "line_ids": [Command.create(vals) for vals in lines],
+        }
 
     # --- Odoo's reversal of collection entries ------------------------------------------------
 

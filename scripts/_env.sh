@@ -41,14 +41,17 @@ dev_python() {
 
 # Odoo's own requirements, with two changes that avoid compiling C extensions here:
 # psycopg2 comes as its binary wheel, python-ldap (only for auth_ldap) is left out.
+# Extra packages in the arguments give another environment (the demo's: `odoo_python phonenumbers`).
 odoo_python() {
-    local reqs="$CACHE/odoo-requirements.txt"
+    local reqs="$CACHE/odoo-requirements${1:+-$(echo "$*" | tr ' ' '-')}.txt"
     {
         sed -E -e 's/^psycopg2==/psycopg2-binary==/' -e '/^python-ldap/d' "$ODOO_PATH/requirements.txt"
         grep -v -E '^\s*(#|$)' "$ROOT/requirements.txt"
         # The tour tests drive Chromium over its DevTools websocket; without this package
         # Odoo silently skips them.
         echo "websocket-client"
+        local extra
+        for extra in "$@"; do echo "$extra"; done
     } >"$reqs.new"
     mv "$reqs.new" "$reqs"
     (

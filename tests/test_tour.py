@@ -1,3 +1,6 @@
+from datetime import timedelta
+
+from odoo import fields
 from odoo.tests import HttpCase, tagged
 
 from .common import CollectionCommon
@@ -15,3 +18,27 @@ class TestCollectionTour(CollectionCommon, HttpCase):
         self.assertEqual(dispute.note, "Invoice disputed on the phone")
         self.assertEqual(dispute.move_ids, customer.invoice_ids)
         self.assertEqual(customer.with_company(self.env.company).collection_pause_reason, "dispute")
+
+
+@tagged("post_install", "-at_install")
+class TestProvisionMatrixTour(CollectionCommon, HttpCase):
+    def test_provision_matrix_tour(self):
+        """An accountant opens the matrix in its wide dialog, reads the bucket summary and the invoice
+        left as booked by hand, leaves one invoice out and posts."""
+        today = fields.Date.today()
+        company = self.env.company
+        late = self.env["res.partner"].create({"name": "Tour Late Customer"})
+        skipped = self.env["res.partner"].create({"name": "Tour Skipped Customer"})
+        judged = self.env["res.partner"].create({"name": "Tour Judged Customer"})
+        late_invoice = self._invoice(late, 1000.0, today - timedelta(days=75), today - timedelta(days=45))
+        skipped_invoice = self._invoice(
+            skipped, 1000.0, today - timedelta(days=95), today - timedelta(days=65)
+        )
+        judged_invoice = self._invoice(judged, 1000.0, today - timedelta(days=10), today + timedelta(days=20))
+        judged_invoice._collection_mark_doubtful(today, 100.0, "Customer in difficulty")
+        self.assertTrue(company.collection_allowance_account_id)
+        self.start_tour("/odoo", "account_collection_provision_matrix_tour", login=self.accountant.login)
+        (late_invoice | skipped_invoice | judged_invoice).invalidate_recordset()
+        self.assertEqual(late_invoice.collection_provision_amount, 100.0, "10% for 31-60 days late")
+        self.assertEqual(skipped_invoice.collection_provision_amount, 0.0, "left out")
+        self.assertEqual(judged_invoice.collection_provision_amount, 1000.0, "booked by hand: kept")

@@ -29,7 +29,7 @@ class CollectionDoubtful(models.TransientModel):
     """Mark invoices as doubtful: a provision entry per invoice, nothing the customer sees."""
 
     _name = "collection.doubtful"
-    _inherit = ["collection.wizard.mixin"]
+    _inherit = ["collection.wizard.mixin", "collection.entry.preview.mixin"]
     _description = "Mark invoices as doubtful debts"
 
     amount_mode = fields.Selection(
@@ -72,6 +72,17 @@ class CollectionDoubtful(models.TransientModel):
                     max(target - current, 0.0), wizard.company_currency_id, move.company_id, wizard.date
                 )
             wizard.amount_total = total
+
+    @api.depends("move_ids", "amount_mode", "percentage", "date", "reason")
+    def _compute_entry_preview(self):
+        return super()._compute_entry_preview()
+
+    def _collection_preview_vals(self):
+        moves = self.move_ids._origin
+        if not moves or not self.date or not 0 < self._percentage() <= 100:
+            return []
+        moves._collection_check_invoices("provision")
+        return moves._collection_prepare_doubtful_vals(self.date, self._percentage(), self.reason or "")
 
     def _percentage(self):
         self.ensure_one()

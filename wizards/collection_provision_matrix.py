@@ -25,6 +25,21 @@ class CollectionProvisionMatrix(models.TransientModel):
     line_ids = fields.One2many(
         "collection.provision.matrix.line", "matrix_id", string="Preview", readonly=True
     )
+    excluded_move_ids = fields.Many2many(
+        "account.move",
+        string="Left out",
+        check_company=True,
+        domain="[('company_id', '=', company_id), ('move_type', '=', 'out_invoice'), ('state', '=', 'posted')]",
+        help="Invoices the matrix leaves as they are this time (their provision does not change).",
+    )
+    manual_move_ids = fields.Many2many(
+        "account.move",
+        "collection_provision_matrix_manual_rel",
+        string="Provisions booked by hand",
+        readonly=True,
+        help="Invoices marked as doubtful: their specific provision is the accountant's judgement on "
+        "the invoice, which the matrix never lowers nor raises. Undo Doubtful hands them back to the matrix.",
+    )
     total_difference = fields.Monetary(
         string="To post", compute="_compute_totals", currency_field="company_currency_id"
     )
@@ -74,42 +89,47 @@ class CollectionProvisionMatrix(models.TransientModel):
                 ("move_type", "=", "out_invoice"),
                 ("state", "=", "posted"),
                 ("invoice_date", "<=", self.date),
-                # Specific provisions (Mark as Doubtful) are the accountant's judgement on one
-                # invoice: the portfolio matrix neither lowers nor raises them.
-                ("collection_provision_kind", "in", [False, "general"]),
                 ("collection_status", "not in", ["written_off", "recovered"]),
                 "|",
                 ("payment_state", "in", ["not_paid", "partial"]),
-                ("collection_status", "=", "provisioned"),
+                ("collection_status", "in", ["provisioned", "doubtful"]),
             ]
         )
+        # Specific provisions (Mark as Doubtful) are the accountant's judgement on one invoice:
+        # the portfolio matrix neither lowers nor raises them, and says so.
+        manual = invoices.filtered(lambda move: move.collection_provision_kind == "specific")
+        invoices -= manual | self.excluded_move_ids
         provisions = invoices._collection_provision_balances()
         lines = []
         for invoice in invoices:
             currency = invoice.currency_id
             late = days_late(invoice.invoice_date_due, self.date) if invoice.invoice_date_due else 0
-            rate = self._bucket_for(late).percentage
+            bucket = self._bucket_for(late)
             residual = invoice.amount_residual
-            target = currency.round(residual * invoice._collection_untaxed_share() * rate / 100.0)
-            current = provisions[invoice][0]
-            if currency.compare_amounts(target, current) == 0:
-                continue
+            target = currency.round(
+                residual * invoice._collection_untaxed_share() * bucket.percentage / 100.0
+            )
             lines.append(
                 Command.create(
                     {
                         "move_id": invoice.id,
+                        "bucket_id": bucket.id,
                         "days_late": late,
                         "residual": residual,
-                        "current": current,
+                        "current": provisions[invoice][0],
                         "target": target,
-                        "percentage": rate,
+                        "percentage": bucket.percentage,
                     }
                 )
             )
-        self.line_ids = [Command.clear(), *lines]
+        self.write({"line_ids": [Command.clear(), *lines], "manual_move_ids": [Command.set(manual.ids)]})
 
-    def action_preview(self):
-        self._compute_preview()
+    def _lines_to_post(self):
+        return self.line_ids.filtered(
+            lambda line: line.currency_id.compare_amounts(line.target, line.current)
+        )
+
+    def _reopen(self):
         return {
             "type": "ir.actions.act_window",
             "res_model": self._name,
@@ -117,13 +137,20 @@ class CollectionProvisionMatrix(models.TransientModel):
             "view_mode": "form",
             "target": "new",
             "name": self.env._("Provision matrix"),
+            "context": {"dialog_size": "extra-large"},
         }
+
+    def action_preview(self):
+        self.ensure_one()
+        self._compute_preview()
+        return self._reopen()
 
     def action_post(self):
         """Post the top-ups and releases of the preview as one balanced entry."""
         self.ensure_one()
         self._compute_preview()
-        if not self.line_ids:
+        to_post = self._lines_to_post()
+        if not to_post:
             raise UserError(self.env._("The provisions already match the matrix: there is nothing to post."))
         company = self.company_id
         move_model = self.env["account.move"]
@@ -136,11 +163,11 @@ class CollectionProvisionMatrix(models.TransientModel):
             ],
         )
         move_model._collection_check_lock_date(company, self.date)
-        invoices = self.line_ids.move_id
+        invoices = to_post.move_id
         provisions = invoices._collection_provision_balances()
         name = self.env._("Provision matrix %(date)s", date=fields.Date.to_string(self.date))
         line_vals = []
-        for line in self.line_ids:
+        for line in to_post:
             invoice = line.move_id
             difference = line.target - line.current
             current, current_balance = provisions[invoice]
@@ -164,7 +191,7 @@ class CollectionProvisionMatrix(models.TransientModel):
             }
         )
         entry.action_post()
-        rates = {line.move_id: line.percentage / 100.0 for line in self.line_ids}
+        rates = {line.move_id: line.percentage / 100.0 for line in to_post}
         for rate, rated in invoices.grouped(lambda invoice: rates[invoice]).items():
             rated._collection_writer().write(
                 {"collection_provision_rate": rate, "collection_provision_kind": "general" if rate else False}
@@ -190,6 +217,32 @@ class CollectionProvisionMatrixBucket(models.TransientModel):
         "The first bucket also takes the invoices not yet due.",
     )
     percentage = fields.Float(string="Provision %", digits=(5, 2))
+    # The summary of the preview, per bucket, in the company's currency.
+    line_ids = fields.One2many("collection.provision.matrix.line", "bucket_id", readonly=True)
+    company_currency_id = fields.Many2one(related="matrix_id.company_currency_id")
+    invoice_count = fields.Integer(string="Invoices", compute="_compute_summary")
+    residual_company = fields.Monetary(
+        string="Amount due", compute="_compute_summary", currency_field="company_currency_id"
+    )
+    current_company = fields.Monetary(
+        string="Current provision", compute="_compute_summary", currency_field="company_currency_id"
+    )
+    target_company = fields.Monetary(
+        string="Target provision", compute="_compute_summary", currency_field="company_currency_id"
+    )
+    difference_company = fields.Monetary(
+        string="To post", compute="_compute_summary", currency_field="company_currency_id"
+    )
+
+    @api.depends("line_ids.residual_company", "line_ids.target_company", "line_ids.difference_company")
+    def _compute_summary(self):
+        for bucket in self:
+            lines = bucket.line_ids
+            bucket.invoice_count = len(lines)
+            bucket.residual_company = sum(lines.mapped("residual_company"))
+            bucket.target_company = sum(lines.mapped("target_company"))
+            bucket.difference_company = sum(lines.mapped("difference_company"))
+            bucket.current_company = bucket.target_company - bucket.difference_company
 
 
 class CollectionProvisionMatrixLine(models.TransientModel):
@@ -199,6 +252,7 @@ class CollectionProvisionMatrixLine(models.TransientModel):
 
     matrix_id = fields.Many2one("collection.provision.matrix", required=True, ondelete="cascade")
     move_id = fields.Many2one("account.move", string="Invoice", required=True)
+    bucket_id = fields.Many2one("collection.provision.matrix.bucket", ondelete="set null")
     partner_id = fields.Many2one(related="move_id.commercial_partner_id", string="Customer")
     currency_id = fields.Many2one(related="move_id.currency_id")
     company_currency_id = fields.Many2one(related="matrix_id.company_currency_id", string="Company Currency")
@@ -208,6 +262,9 @@ class CollectionProvisionMatrixLine(models.TransientModel):
     current = fields.Monetary(string="Current provision")
     target = fields.Monetary(string="Target provision")
     difference = fields.Monetary(compute="_compute_company_amounts")
+    residual_company = fields.Monetary(
+        compute="_compute_company_amounts", currency_field="company_currency_id"
+    )
     target_company = fields.Monetary(compute="_compute_company_amounts", currency_field="company_currency_id")
     difference_company = fields.Monetary(
         string="Difference in company currency",
@@ -215,13 +272,24 @@ class CollectionProvisionMatrixLine(models.TransientModel):
         currency_field="company_currency_id",
     )
 
-    @api.depends("target", "current", "matrix_id.date")
+    @api.depends("residual", "target", "current", "matrix_id.date")
     def _compute_company_amounts(self):
         for line in self:
             line.difference = line.target - line.current
             convert = line.currency_id._convert
             company = line.matrix_id.company_id
+            line.residual_company = convert(
+                line.residual, line.company_currency_id, company, line.matrix_id.date
+            )
             line.target_company = convert(line.target, line.company_currency_id, company, line.matrix_id.date)
             line.difference_company = convert(
                 line.difference, line.company_currency_id, company, line.matrix_id.date
             )
+
+    def action_leave_out(self):
+        """Leave this invoice out of the matrix this time, and show the preview again."""
+        self.ensure_one()
+        matrix = self.matrix_id
+        matrix.excluded_move_ids = [Command.link(self.move_id.id)]
+        matrix._compute_preview()
+        return matrix._reopen()

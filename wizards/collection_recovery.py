@@ -6,6 +6,7 @@ class CollectionRecovery(models.TransientModel):
     """Book a payment received after the write-off of an invoice as a bad-debt recovery."""
 
     _name = "collection.recovery"
+    _inherit = ["collection.entry.preview.mixin"]
     _description = "Book the recovery of a written-off invoice"
 
     move_id = fields.Many2one("account.move", string="Invoice", required=True, readonly=True)
@@ -63,6 +64,16 @@ class CollectionRecovery(models.TransientModel):
             wizard.remaining = (
                 wizard.move_id.collection_written_off_amount - wizard.move_id.collection_recovered_amount
             )
+
+    @api.depends("move_id", "date", "amount", "credit_line_ids")
+    def _compute_entry_preview(self):
+        return super()._compute_entry_preview()
+
+    def _collection_preview_vals(self):
+        move = self.move_id._origin
+        if not move or not self.date or not self.amount or not self.credit_line_ids:
+            return []
+        return [move._collection_prepare_recovery_vals(self.date, self.amount, self.credit_line_ids._origin)]
 
     def action_confirm(self):
         self.ensure_one()
