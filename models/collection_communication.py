@@ -242,6 +242,33 @@ class CollectionCommunication(models.Model):
         move = lines[:1].move_id
         return move.get_base_url() + move.get_portal_url() if move else ""
 
+    def _pay_link(self, short=False):
+        """Where the customer sees, and pays, all his open invoices: the portal's list of his
+        overdue invoices (with a payment provider, its page to pay them all at once).
+
+        A letter prints the short address, never an access token; an email may carry the link of
+        the first invoice, which opens without an account, when the customer has no portal user.
+        """
+        self.ensure_one()
+        base = self.get_base_url()
+        if self._pay_online_enabled(self.company_id):
+            return base + "/my/invoices/overdue"
+        if short or self._letter_address().user_ids or self.partner_id.user_ids:
+            return base + "/my/invoices?filterby=overdue_invoices"
+        return self._portal_link()
+
+    @api.model
+    def _pay_online_enabled(self, company):
+        """Whether customers of `company` can pay online (a payment provider is enabled)."""
+        # account_payment gives the page paying every overdue invoice at once, and the providers.
+        if "transaction_ids" not in self.env["account.move"]._fields:
+            return False
+        return bool(
+            self.env["payment.provider"]
+            .sudo()
+            .search_count([("state", "in", ("enabled", "test")), ("company_id", "=", company.id)], limit=1)
+        )
+
     def _mark_email_failed(self, reason):
         """The reminder email failed or bounced: record it and tell the responsible."""
         self.sudo().write({"email_state": "failed", "error": reason})
@@ -552,6 +579,7 @@ class CollectionCommunication(models.Model):
             "holder": bank.acc_holder_name or company.name,
             "reference": format_rf(reference) if reference else "",
             "link": link,
+            "pay_online": bool(link) and self._pay_online_enabled(company),
             "qr": qr or False,
         }
 
@@ -571,8 +599,12 @@ class CollectionCommunication(models.Model):
             return currency.with_context(lang=lang).amount_to_text(amount).lower()
         return amount_in_words(amount, currency.name, lang, currency.decimal_places)
 
-    def _letter_values(self):
-        """Everything a letter or an email of this communication shows, in the letter's language."""
+    def _letter_values(self, is_email=False):
+        """Everything a letter or an email of this communication shows, in the letter's language.
+
+        The email differs from the letter in a few words: it speaks of "this email", and it gives
+        no amount in words (a safeguard of paper, where figures could be altered).
+        """
         self.ensure_one()
         lang = self._letter_lang()
         self = self.with_context(lang=lang)
@@ -590,11 +622,15 @@ class CollectionCommunication(models.Model):
                     "currency": total["currency"],
                     "amount": amount,
                     "coming": 0.0 if courtesy else total["coming"],
-                    "words": self._amount_in_words(amount, total["currency"], lang) if amount > 0 else "",
+                    "words": (
+                        self._amount_in_words(amount, total["currency"], lang)
+                        if amount > 0 and not is_email
+                        else ""
+                    ),
                 }
             )
         payable = [total for total in totals if total["amount"] > 0]
-        link = self._portal_link()
+        link = self._pay_link(short=not is_email)
         pay = self._payment_instructions(
             self.company_id,
             self.partner_id,
@@ -607,82 +643,36 @@ class CollectionCommunication(models.Model):
         days = self.level_id.payment_deadline_days
         deadline = format_date(self.env, self._letter_deadline(), lang_code=lang, date_format="long")
         address = self._letter_address()
-        intro = {
-            "courtesy": [
-                self.env._(
-                    "This is a friendly note that the invoices below will soon be due. If you have already "
-                    "arranged payment, thank you."
-                )
-            ],
-            "friendly": [
-                self.env._(
-                    "Perhaps this slipped through: according to our records, the invoices below are still "
-                    "open. We would be grateful if you could arrange payment in the coming days."
-                ),
-                self.env._(
-                    "If you have already paid in the meantime, thank you, and please disregard this letter."
-                ),
-            ],
-            "firm": [
-                self.env._(
-                    "Despite our earlier reminder, the invoices below are still unpaid. We ask you to pay the "
-                    "total within %(days)s days, that is by %(deadline)s.",
-                    days=days,
-                    deadline=deadline,
-                ),
-                self.env._(
-                    "If something is wrong with these invoices, please contact us straight away so that we can "
-                    "resolve it together."
-                ),
-            ],
-            "urgent": [
-                self.env._(
-                    "Immediate attention required: the invoices below are long overdue and our earlier reminders "
-                    "have remained unanswered. Please pay the total within %(days)s days, that is by "
-                    "%(deadline)s, or call us today to agree on a solution.",
-                    days=days,
-                    deadline=deadline,
-                ),
-            ],
-            "final": [
-                self.env._(
-                    "Despite our reminders, we have not received payment of the invoices below. We hereby "
-                    "formally demand payment of the total within %(days)s days of the date of this letter, "
-                    "that is by %(deadline)s at the latest.",
-                    days=days,
-                    deadline=deadline,
-                ),
-                self.env._(
-                    "If we have not received the full amount by then, we will hand the claim over to a "
-                    "collection agency or start legal proceedings without further notice. We will then also "
-                    "claim the statutory interest for late payment from the due date of each invoice, the "
-                    "compensation for recovery costs allowed by law and the costs of the proceedings, all of "
-                    "which will be charged to you."
-                ),
-                self.env._("Any dispute about these invoices must reach us in writing before that date."),
-            ],
+        level = self.level_id.with_context(lang=lang)
+        document = self.env._("this email") if is_email else self.env._("this letter")
+        texts = {
+            fname: level._render_text(fname, document, days=days, deadline=deadline)
+            for fname in ("text_intro", "text_deadline", "text_closing")
         }
+        if not days or tone == "courtesy":
+            texts["text_deadline"] = Markup("")
         return {
             "lang": lang,
             "tone": tone,
             "subject": self._letter_subjects()[tone],
             "salutation": self.env._("Dear %(name)s,", name=address.name or self.partner_id.name),
             "address_lines": self._address_lines(address),
-            "intro": intro[tone],
+            "intro": texts["text_intro"],
+            "deadline_text": texts["text_deadline"],
             "registered": self.registered_letter,
             "invoices": invoices,
             "credits": credits,
             "coming": coming,
             "totals": totals,
             "pay": pay,
-            "deadline": deadline if tone in ("firm", "urgent", "final") else "",
+            "deadline": deadline if texts["text_deadline"] else "",
             "date": format_date(self.env, self.date, lang_code=lang, date_format="long"),
             "pay_sentence": self.env._(
                 "Please transfer the amount due to the account below, quoting the payment reference "
                 "%(reference)s, so that we can allocate your payment straight away.",
                 reference=pay["reference"],
             ),
-            "closing": self.env._("Yours faithfully,") if tone == "final" else self.env._("Kind regards,"),
+            "closing": texts["text_closing"],
             "signature": self.user_id.name if tone != "final" and self.user_id else "",
         }
 
