@@ -911,7 +911,7 @@ class CollectionAutopilot(models.AbstractModel):
                 bodies[comm.id],
                 add_context={
                     "company": comm.company_id,
-                    "model_description": self.env._("Payment reminder"),
+                    "model_description": self.env._("account"),
                     "record_name": comm.letter_subject,
                 },
                 context_record=comm.with_context(lang=lang),

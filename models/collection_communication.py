@@ -253,7 +253,7 @@ class CollectionCommunication(models.Model):
         base = self.get_base_url()
         if self._pay_online_enabled(self.company_id):
             return base + "/my/invoices/overdue"
-        if short or self._letter_address().user_ids or self.partner_id.user_ids:
+        if short or self._letter_reader().user_ids or self.partner_id.user_ids:
             return base + "/my/invoices?filterby=overdue_invoices"
         return self._portal_link()
 
@@ -269,8 +269,37 @@ class CollectionCommunication(models.Model):
             .search_count([("state", "in", ("enabled", "test")), ("company_id", "=", company.id)], limit=1)
         )
 
+    def _email_failure_text(self, failure_type, failure_reason=False):
+        """What went wrong with the reminder email, in words a clerk can act on, instead of
+        Odoo's code for it ("mail_smtp")."""
+        self.ensure_one()
+        email = self.env["collection.autopilot"]._email_contact(self.partner_id).email or "-"
+        reason = (failure_reason or "").strip()
+        texts = {
+            "mail_email_invalid": self.env._("%(email)s is not a valid email address", email=email),
+            "mail_email_missing": self.env._("the customer has no email address"),
+            "mail_from_invalid": self.env._(
+                "the sender address is not valid: give the responsible collector (or the company) a "
+                "correct email address"
+            ),
+            "mail_from_missing": self.env._(
+                "there is no sender address: give the responsible collector (or the company) an email address"
+            ),
+            "mail_smtp": self.env._(
+                "the mail server refused to send the email to %(email)s (%(reason)s)",
+                email=email,
+                reason=reason or self.env._("no reason given"),
+            ),
+            "mail_bl": self.env._(
+                "%(email)s is on the blacklist: the customer asked not to receive emails", email=email
+            ),
+            "mail_bounce": self.env._("the email to %(email)s bounced", email=email),
+            "mail_spam": self.env._("the email to %(email)s was rejected as spam", email=email),
+        }
+        return texts.get(failure_type) or reason or self.env._("the email to %(email)s failed", email=email)
+
     def _mark_email_failed(self, reason):
-        """The reminder email failed or bounced: record it and tell the responsible."""
+        """The reminder email failed or bounced: record it and tell the responsible what to do."""
         self.sudo().write({"email_state": "failed", "error": reason})
         todo = self.env.ref("mail.mail_activity_data_todo")
         model_id = self.env["ir.model"]._get_id("res.partner")
@@ -282,13 +311,19 @@ class CollectionCommunication(models.Model):
                     "activity_type_id": todo.id,
                     "summary": self.env._("Reminder email failed"),
                     # The reason comes from the mail server or the bounce: text, never markup.
-                    "note": Markup("<p>%s</p>")
-                    % self.env._(
-                        "The reminder “%(level)s” could not be delivered to %(email)s: %(reason)s. "
-                        "Check the address, then send it again or call the customer.",
-                        level=comm.level_id.name,
-                        email=comm.partner_id.email or "-",
-                        reason=reason,
+                    "note": Markup("<p>%s</p><p>%s</p>")
+                    % (
+                        self.env._(
+                            "The reminder “%(level)s” of %(date)s did not reach the customer: %(reason)s.",
+                            level=comm.level_id.name,
+                            date=format_date(self.env, comm.date),
+                            reason=reason,
+                        ),
+                        self.env._(
+                            "Correct the email address of the customer's invoicing contact, then open the "
+                            "reminder (Collections > Reminders, filter Failed) and click Resend email; or call "
+                            "the customer."
+                        ),
                     ),
                     "user_id": comm.user_id.id or self.env.user.id,
                     "date_deadline": fields.Date.context_today(self),
@@ -296,6 +331,39 @@ class CollectionCommunication(models.Model):
                 for comm in self
             ]
         )
+
+    def action_resend_email(self):
+        """Send the failed reminder emails again, to the contact's address as it is now."""
+        self.check_access("write")
+        failed = self.filtered(lambda comm: comm.channel_email and comm.email_state == "failed")
+        if failed != self:
+            raise UserError(
+                self.env._(
+                    "Only a reminder whose email failed can be sent again; the others went out or were cancelled."
+                )
+            )
+        no_address = failed.filtered(
+            lambda comm: not self.env["collection.autopilot"]._email_contact(comm.partner_id).email
+        )
+        if no_address:
+            raise UserError(
+                self.env._(
+                    "%(customer)s has no email address: add one to the customer or its invoicing contact first.",
+                    customer=no_address[0].partner_id.display_name,
+                )
+            )
+        failed.sudo().write({"error": False})
+        self.env["collection.autopilot"].sudo()._send_emails(failed.sudo())
+        # The failure tasks are done: the email is on its way again.
+        self.env["mail.activity"].sudo().search(
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "in", failed.partner_id.ids),
+                ("activity_type_id", "=", self.env.ref("mail.mail_activity_data_todo").id),
+                ("summary", "=", self.env._("Reminder email failed")),
+            ]
+        ).action_feedback(feedback=self.env._("Reminder email sent again."))
+        return True
 
     def action_mark_letter_sent(self):
         """The printed letters went into the post."""
@@ -436,10 +504,16 @@ class CollectionCommunication(models.Model):
         self.ensure_one()
         return self.partner_id.lang or self.env.lang or "en_US"
 
-    def _letter_address(self):
-        """The contact the letter is addressed to: the customer's invoice address."""
+    def _letter_reader(self):
+        """Who reads the reminder: the customer's invoicing contact (else the customer)."""
         self.ensure_one()
         return self.partner_id.browse(self.partner_id.address_get(["invoice"])["invoice"])
+
+    def _letter_address(self):
+        """The address the letter goes to: the invoicing contact's, else the customer's."""
+        self.ensure_one()
+        reader = self._letter_reader()
+        return reader if reader.street and reader.city else self.partner_id
 
     def _letter_tone(self):
         """courtesy, friendly, firm, urgent or final (a formal level is a formal demand)."""
@@ -655,7 +729,7 @@ class CollectionCommunication(models.Model):
             "lang": lang,
             "tone": tone,
             "subject": self._letter_subjects()[tone],
-            "salutation": self.env._("Dear %(name)s,", name=address.name or self.partner_id.name),
+            "salutation": self._salutation(self._letter_reader()),
             "address_lines": self._address_lines(address),
             "intro": texts["text_intro"],
             "deadline_text": texts["text_deadline"],
@@ -675,6 +749,13 @@ class CollectionCommunication(models.Model):
             "closing": texts["text_closing"],
             "signature": self.user_id.name if tone != "final" and self.user_id else "",
         }
+
+    def _salutation(self, address):
+        """Greet the person who reads it by name ("Dear Sarah Jones,"); a company is greeted the
+        way the language greets an organisation."""
+        if address.is_company or not address.name:
+            return self.env._("Dear %(name)s,", name=address.name or self.partner_id.name)
+        return self.env._("Dear %(contact)s,", contact=address.name)
 
     @api.model
     def _address_lines(self, partner):
