@@ -1,3 +1,4 @@
+from odoo import Command
 from odoo.tests import HttpCase, tagged
 
 from .common import CollectionCommon
@@ -15,3 +16,28 @@ class TestCollectionTour(CollectionCommon, HttpCase):
         self.assertEqual(dispute.note, "Invoice disputed on the phone")
         self.assertEqual(dispute.move_ids, customer.invoice_ids)
         self.assertEqual(customer.with_company(self.env.company).collection_pause_reason, "dispute")
+
+    def test_level_text_tour(self):
+        """A manager rewrites a level's introduction in the level form, then previews the email a
+        customer would receive: it says the new words."""
+        policy = self.env["collection.policy"].create(
+            {
+                "name": "Tour Policy",
+                "level_ids": [
+                    Command.create(
+                        {"name": "Tour reminder", "offset_days": 5, "tone": "friendly", "send_email": True}
+                    )
+                ],
+            }
+        )
+        self.env.company.collection_policy_id = policy
+        customer = self.env["res.partner"].create(
+            {"name": "Tour Text Customer", "email": "tour@example.com", "street": "1 Road", "city": "Town"}
+        )
+        self._invoice(customer, 500.0, "2020-01-01", "2020-01-31")
+        self.start_tour(
+            "/odoo/collection-policies", "account_collection_level_text_tour", login=self.manager.login
+        )
+        level = policy.level_ids.with_context(lang="en_US")
+        self.assertIn("Our own words, in {document}.", level.text_intro)
+        self.assertIn("please disregard {document}", level.text_intro, "the rest of the text is kept")

@@ -13,7 +13,7 @@ class CollectionPreview(models.TransientModel):
     line_ids = fields.One2many("collection.preview.line", "preview_id", string="Reminders")
     skipped_note = fields.Text(string="Not sent", readonly=True)
     # The first customer's message, shown at once: what the reminder will say.
-    message_partner_id = fields.Many2one("res.partner", string="Message to", readonly=True)
+    message_title = fields.Char(readonly=True)
     message_subject = fields.Char(string="Subject", readonly=True)
     message_body = fields.Html(string="Message", readonly=True, sanitize=False)
     message_sms = fields.Text(string="SMS", readonly=True)
@@ -41,7 +41,10 @@ class CollectionPreview(models.TransientModel):
         values["line_ids"] = [fields.Command.create(preview) for preview in previews]
         first = previews[0]
         values.update(
-            message_partner_id=first["partner_id"],
+            message_title=self.env._(
+                "What %(customer)s receives",
+                customer=self.env["res.partner"].browse(first["partner_id"]).display_name,
+            ),
             message_subject=first["email_subject"] or False,
             message_body=first["email_body"] or False,
             message_sms=first["sms_body"] or False,
