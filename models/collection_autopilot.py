@@ -855,7 +855,11 @@ class CollectionAutopilot(models.AbstractModel):
     def _email_contact(self, partner):
         """Who reads the reminders of `partner`: its invoicing contact when he has an email
         address, else the customer itself."""
-        contact = partner.browse(partner.address_get(["invoice"])["invoice"])
+        if not partner.child_ids:
+            return partner
+        contact = partner.browse(partner.address_get(["invoice"])["invoice"]).with_prefetch(
+            partner._prefetch_ids
+        )
         return contact if contact.email else partner
 
     @api.model

@@ -253,7 +253,7 @@ class CollectionCommunication(models.Model):
         base = self.get_base_url()
         if self._pay_online_enabled(self.company_id):
             return base + "/my/invoices/overdue"
-        if short or self._letter_reader().user_ids or self.partner_id.user_ids:
+        if short or self.partner_id.user_ids:
             return base + "/my/invoices?filterby=overdue_invoices"
         return self._portal_link()
 
@@ -263,11 +263,17 @@ class CollectionCommunication(models.Model):
         # account_payment gives the page paying every overdue invoice at once, and the providers.
         if "transaction_ids" not in self.env["account.move"]._fields:
             return False
-        return bool(
-            self.env["payment.provider"]
-            .sudo()
-            .search_count([("state", "in", ("enabled", "test")), ("company_id", "=", company.id)], limit=1)
-        )
+        # Asked once per company and transaction, not once per reminder rendered.
+        cache = self.env.cr.cache.setdefault("collection_pay_online", {})
+        if company.id not in cache:
+            cache[company.id] = bool(
+                self.env["payment.provider"]
+                .sudo()
+                .search_count(
+                    [("state", "in", ("enabled", "test")), ("company_id", "=", company.id)], limit=1
+                )
+            )
+        return cache[company.id]
 
     def _email_failure_text(self, failure_type, failure_reason=False):
         """What went wrong with the reminder email, in words a clerk can act on, instead of
@@ -507,7 +513,11 @@ class CollectionCommunication(models.Model):
     def _letter_reader(self):
         """Who reads the reminder: the customer's invoicing contact (else the customer)."""
         self.ensure_one()
-        return self.partner_id.browse(self.partner_id.address_get(["invoice"])["invoice"])
+        partner = self.partner_id
+        # browse() alone would read each customer's contact in a query of its own.
+        return partner.browse(partner.address_get(["invoice"])["invoice"]).with_prefetch(
+            partner._prefetch_ids
+        )
 
     def _letter_address(self):
         """The address the letter goes to: the invoicing contact's, else the customer's."""

@@ -176,11 +176,14 @@ class CollectionCall(models.TransientModel):
                 user_id=self.env["collection.autopilot"]._responsible(partner, self.company_id).id,
             )
         partner._collection_refresh_status()
-        if record:
-            xmlid = {
-                "collection.promise": "account_collection.collection_promise_action",
-                "collection.dispute": "account_collection.collection_dispute_action",
-            }[record._name]
-            result = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
-            result.update(res_id=record.id, view_mode="form", views=[(False, "form")])
-        return result
+        # Back to the list the clerk called from (the cockpit), saying what was recorded.
+        message = self.env._(
+            "Call logged for %(customer)s: %(outcome)s", customer=partner.display_name, outcome=outcome_label
+        )
+        if detail:
+            message = f"{message} ({detail})"
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {"message": message, "type": "success", "next": result},
+        }
