@@ -242,20 +242,21 @@ class CollectionCommunication(models.Model):
         move = lines[:1].move_id
         return move.get_base_url() + move.get_portal_url() if move else ""
 
-    def _pay_link(self, short=False):
+    def _pay_link(self):
         """Where the customer sees, and pays, all his open invoices: the portal's list of his
         overdue invoices (with a payment provider, its page to pay them all at once).
 
-        A letter prints the short address, never an access token; an email may carry the link of
-        the first invoice, which opens without an account, when the customer has no portal user.
+        Only for a customer with a portal user: the page asks him to sign in. It is a short
+        address, never an access token; an email also links each invoice with its own token.
         """
         self.ensure_one()
+        partner = self.partner_id
+        if not (partner.user_ids or partner.child_ids.user_ids):
+            return ""
         base = self.get_base_url()
         if self._pay_online_enabled(self.company_id):
             return base + "/my/invoices/overdue"
-        if short or self.partner_id.user_ids:
-            return base + "/my/invoices?filterby=overdue_invoices"
-        return self._portal_link()
+        return base + "/my/invoices?filterby=overdue_invoices"
 
     @api.model
     def _pay_online_enabled(self, company):
@@ -714,7 +715,7 @@ class CollectionCommunication(models.Model):
                 }
             )
         payable = [total for total in totals if total["amount"] > 0]
-        link = self._pay_link(short=not is_email)
+        link = self._pay_link()
         pay = self._payment_instructions(
             self.company_id,
             self.partner_id,

@@ -106,6 +106,14 @@ class TestReminderEmails(CollectionCommon):
         return comm, mail
 
     def test_email_in_two_languages(self):
+        # Sarah Jones can sign in to the portal: the reminders link her list of overdue invoices.
+        self.env["res.users"].create(
+            {
+                "login": "sarah.jones",
+                "partner_id": self.jones.id,
+                "group_ids": [Command.set([self.env.ref("base.group_portal").id])],
+            }
+        )
         invoice_en = self._invoice(self.brighton, 1234.50, "2026-01-01", "2026-02-01", currency=self.eur)
         self._invoice(self.bakkerij, 1234.50, "2026-01-01", "2026-02-01", currency=self.eur)
         comm_en, mail_en = self._remind(self.brighton)
@@ -152,6 +160,10 @@ class TestReminderEmails(CollectionCommon):
         self.assertIn("please disregard this letter", letter)
         self.assertIn("In words", letter)
         self.assertNotIn("access_token", letter, "a letter prints a short link, never an access token")
+        self.assertIn("/my/invoices?filterby=overdue_invoices", letter)
+        self.assertNotIn("Pay online", letter, "no payment provider is enabled")
+        self.assertIn("/my/invoices?filterby=overdue_invoices", text_en)
+        self.assertNotIn("/my/invoices", text_nl, "without a portal user, no page he could not open")
 
     def test_copy_to_the_responsible(self):
         self.company.collection_bcc_responsible = True
