@@ -128,7 +128,9 @@ class CollectionLevel(models.Model):
         return levels
 
     def write(self, vals):
-        retoned = {"tone", "is_final_notice"} & set(vals)
+        retoned = {"tone", "is_final_notice"} & set(vals) and not self.env.context.get(
+            "collection_shipped_texts"
+        )
         untouched = retoned and not set(TEXT_FIELDS) & set(vals)
         shipped = self.filtered(lambda level: not level._texts_edited()) if untouched else self.browse()
         res = super().write(vals)
@@ -158,85 +160,86 @@ class CollectionLevel(models.Model):
         The sentences are those the letters always had, their placeholders kept for the
         administrator to move ({days}, {deadline}, {document}).
         """
-        _ = self.env._
         tone = self._text_tone(tone, final)
 
         def paragraphs(*texts):
             return Markup("").join(Markup("<p>%s</p>") % text for text in texts if text)
 
-        question = _(
+        question = self.env._(
             "If you have a question about these invoices, or cannot pay in full, please contact us: "
             "together we will find a solution."
         )
         texts = {
             "courtesy": (
                 paragraphs(
-                    _(
+                    self.env._(
                         "This is a friendly note that the invoices below will soon be due. If you have already "
                         "arranged payment, thank you."
                     )
                 ),
                 "",
-                paragraphs(question, _("Kind regards,")),
+                paragraphs(question, self.env._("Kind regards,")),
             ),
             "friendly": (
                 paragraphs(
-                    _(
+                    self.env._(
                         "Perhaps this slipped through: according to our records, the invoices below are still "
                         "open. We would be grateful if you could arrange payment in the coming days."
                     ),
-                    _(
+                    self.env._(
                         "If you have already paid in the meantime, thank you, and please disregard %(document)s.",
                         document="{document}",
                     ),
                 ),
                 paragraphs(
-                    _(
+                    self.env._(
                         "Please pay the total within %(days)s days, that is by %(deadline)s.",
                         days="{days}",
                         deadline="{deadline}",
                     )
                 ),
-                paragraphs(question, _("Kind regards,")),
+                paragraphs(question, self.env._("Kind regards,")),
             ),
             "firm": (
                 paragraphs(
-                    _("Despite our earlier reminder, the invoices below are still unpaid."),
-                    _(
+                    self.env._("Despite our earlier reminder, the invoices below are still unpaid."),
+                    self.env._(
                         "If something is wrong with these invoices, please contact us straight away so that we "
                         "can resolve it together."
                     ),
                 ),
                 paragraphs(
-                    _(
+                    self.env._(
                         "We ask you to pay the total within %(days)s days, that is by %(deadline)s.",
                         days="{days}",
                         deadline="{deadline}",
                     )
                 ),
-                paragraphs(question, _("Kind regards,")),
+                paragraphs(question, self.env._("Kind regards,")),
             ),
             "urgent": (
                 paragraphs(
-                    _(
+                    self.env._(
                         "Immediate attention required: the invoices below are long overdue and our earlier "
                         "reminders have remained unanswered."
                     )
                 ),
                 paragraphs(
-                    _(
+                    self.env._(
                         "Please pay the total within %(days)s days, that is by %(deadline)s, or call us today "
                         "to agree on a solution.",
                         days="{days}",
                         deadline="{deadline}",
                     )
                 ),
-                paragraphs(question, _("Kind regards,")),
+                paragraphs(question, self.env._("Kind regards,")),
             ),
             "final": (
-                paragraphs(_("Despite our reminders, we have not received payment of the invoices below.")),
                 paragraphs(
-                    _(
+                    self.env._("Despite our reminders, we have not received payment of the invoices below.")
+                ),
+                paragraphs(
+                    self.env._(
                         "We hereby formally demand payment of the total within %(days)s days, that is by "
                         "%(deadline)s at the latest.",
                         days="{days}",
@@ -244,15 +247,15 @@ class CollectionLevel(models.Model):
                     )
                 ),
                 paragraphs(
-                    _(
+                    self.env._(
                         "If we have not received the full amount by then, we will hand the claim over to a "
                         "collection agency or start legal proceedings without further notice. We will then "
                         "also claim the statutory interest for late payment from the due date of each invoice, "
                         "the compensation for recovery costs allowed by law and the costs of the proceedings, "
                         "all of which will be charged to you."
                     ),
-                    _("Any dispute about these invoices must reach us in writing before that date."),
-                    _("Yours faithfully,"),
+                    self.env._("Any dispute about these invoices must reach us in writing before that date."),
+                    self.env._("Yours faithfully,"),
                 ),
             ),
         }[tone]
@@ -271,7 +274,9 @@ class CollectionLevel(models.Model):
         langs = langs or [code for code, _name in self.env["res.lang"].get_installed()]
         for level in self.with_context(lang="en_US"):
             if level._texts_edited():
-                super(CollectionLevel, level).write(level._shipped_texts(level.tone, level.is_final_notice))
+                level.with_context(collection_shipped_texts=True).write(
+                    level._shipped_texts(level.tone, level.is_final_notice)
+                )
             for fname in TEXT_FIELDS:
                 field = self._fields[fname]
                 source = field.get_trans_terms(level[fname])

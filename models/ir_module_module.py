@@ -10,7 +10,11 @@ class IrModuleModule(models.Model):
         # loaded after the levels were created gets them too, where the texts are still the
         # shipped ones (an administrator's own text is left alone).
         if "account_collection" in modules and "collection.level" in self.env:
-            levels = self.env["collection.level"].with_context(active_test=False).search([])
+            levels = (
+                self.env["collection.level"]
+                .with_context(active_test=False)
+                .search([("policy_id", "!=", False)])
+            )
             levels.filtered(lambda level: not level._texts_edited())._set_shipped_texts(
                 [lang for lang in langs if lang != "en_US"]
             )

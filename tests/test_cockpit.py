@@ -86,7 +86,7 @@ class TestCockpit(CollectionCommon):
             self._call("2026-03-02", outcome="promise", promise_date="2026-03-01")
 
     def test_log_call_with_dispute_and_no_answer(self):
-        action = self._call("2026-02-03", outcome="dispute", dispute_reason="quality", note="Broken parts")
+        self._call("2026-02-03", outcome="dispute", dispute_reason="quality", note="Broken parts")
         dispute = self.env["collection.dispute"].search([("partner_id", "=", self.customer.id)])
         self.assertEqual(dispute.move_ids, self.invoice)
         self.assertEqual(dispute.reason, "quality")

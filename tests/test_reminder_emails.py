@@ -117,7 +117,7 @@ class TestReminderEmails(CollectionCommon):
         invoice_en = self._invoice(self.brighton, 1234.50, "2026-01-01", "2026-02-01", currency=self.eur)
         self._invoice(self.bakkerij, 1234.50, "2026-01-01", "2026-02-01", currency=self.eur)
         comm_en, mail_en = self._remind(self.brighton)
-        comm_nl, mail_nl = self._remind(self.bakkerij)
+        _comm_nl, mail_nl = self._remind(self.bakkerij)
 
         # Odoo's email layout, with the company's footer, around the letter's text.
         for mail in (mail_en, mail_nl):

@@ -111,7 +111,7 @@ class CollectionCall(models.TransientModel):
         outcome_label = dict(self._fields["outcome"]._description_selection(self.env))[self.outcome]
         result = {"type": "ir.actions.act_window_close"}
         if self.outcome == "promise":
-            promise = self.env["collection.promise"].create(
+            self.env["collection.promise"].create(
                 {
                     "company_id": self.company_id.id,
                     "partner_id": partner.id,
@@ -126,9 +126,8 @@ class CollectionCall(models.TransientModel):
                 amount=self.currency_id.format(self.promise_amount),
                 date=self.promise_date,
             )
-            record = promise
         elif self.outcome == "dispute":
-            record = self.env["collection.dispute"].create(
+            self.env["collection.dispute"].create(
                 {
                     "company_id": self.company_id.id,
                     "partner_id": partner.id,
@@ -141,7 +140,6 @@ class CollectionCall(models.TransientModel):
                 self.dispute_reason
             ]
         else:
-            record = None
             detail = ""
         body = Markup("<p><b>%s</b> %s</p>") % (
             self.env._("Collections call: %(outcome)s", outcome=outcome_label),
