@@ -17,3 +17,4 @@ from . import res_partner
 from . import account_bank_statement_line
 from . import collection_letter_report
 from . import ir_module_module
+from . import res_partner_collector

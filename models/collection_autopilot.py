@@ -903,6 +903,8 @@ class CollectionAutopilot(models.AbstractModel):
     def _email_bodies(self, template, comms):
         """The bodies of `template` for `comms`, in the template's layout (logo, company colours,
         footer) in each customer's language, the way mail.template.send_mail wraps them."""
+        # The bodies link each invoice with its token: read them all at once, not per email.
+        comms.line_ids.move_id.fetch(["name", "access_token"])
         bodies = template._render_field("body_html", comms.ids, compute_lang=True)
         layout = template.email_layout_xmlid
         if not layout:

@@ -694,7 +694,11 @@ class CollectionCommunication(models.Model):
         lang = self._letter_lang()
         self = self.with_context(lang=lang)
         tone = self._letter_tone()
-        lines = self.line_ids.sorted(lambda line: (line.date_due or self.date, line.id))
+        # sorted() loses the prefetch: keep it, so that the invoices of all the reminders rendered
+        # together are read at once (their portal links, for example).
+        lines = self.line_ids.sorted(lambda line: (line.date_due or self.date, line.id)).with_prefetch(
+            self.line_ids._prefetch_ids
+        )
         courtesy = tone == "courtesy"
         invoices = lines.filtered(lambda line: line.section == ("coming" if courtesy else "overdue"))
         credits = lines.filtered(lambda line: line.section == "credit")

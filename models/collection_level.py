@@ -121,9 +121,13 @@ class CollectionLevel(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         levels = super().create(vals_list)
-        # A new level starts with the shipped texts of its tone, in every installed language.
+        # A new level starts with the shipped texts of its tone, in every installed language (the
+        # form proposes them in the user's language only).
+        lang = self.env.lang or "en_US"
         levels.filtered(
-            lambda level: all(is_html_empty(level[fname]) for fname in TEXT_FIELDS)
+            lambda level: (
+                all(is_html_empty(level[fname]) for fname in TEXT_FIELDS) or not level._texts_edited(lang)
+            )
         )._set_shipped_texts()
         return levels
 

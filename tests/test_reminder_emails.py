@@ -1,9 +1,12 @@
 from freezegun import freeze_time
+from lxml import etree
 
 from odoo import Command
 from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 from odoo.tools import html2plaintext
+from odoo.tools.safe_eval import datetime as safe_datetime
+from odoo.tools.safe_eval import safe_eval
 
 from .common import CollectionCommon
 
@@ -163,7 +166,9 @@ class TestReminderEmails(CollectionCommon):
         self.assertIn("/my/invoices?filterby=overdue_invoices", letter)
         self.assertNotIn("Pay online", letter, "no payment provider is enabled")
         self.assertIn("/my/invoices?filterby=overdue_invoices", text_en)
-        self.assertNotIn("/my/invoices", text_nl, "without a portal user, no page he could not open")
+        self.assertNotIn(
+            "filterby=overdue_invoices", text_nl, "without a portal user, no page he could not open"
+        )
 
     def test_copy_to_the_responsible(self):
         self.company.collection_bcc_responsible = True
@@ -275,3 +280,51 @@ class TestReminderEmails(CollectionCommon):
         self.assertEqual(_text(other.with_context(lang="en_US").text_intro), "Ours.", "an edited text stays")
         other.action_restore_texts()
         self.assertIn("Immediate attention required", other.with_context(lang="en_US").text_intro)
+
+        # A Dutch administrator creates a level in the form: Dutch texts for him, English ones as
+        # the source, and the other languages' shipped texts.
+        with Form(
+            self.env["collection.level"].with_context(lang="nl_NL", default_policy_id=self.policy.id)
+        ) as form:
+            form.name = "Nieuw niveau"
+            form.offset_days = 60
+            form.tone = "firm"
+            form.send_email = True
+            self.assertIn("Ondanks onze eerdere herinnering", form.text_intro)
+        created = form.record
+        self.assertIn("Despite our earlier reminder", created.with_context(lang="en_US").text_intro)
+        self.assertIn("Ondanks onze eerdere herinnering", created.with_context(lang="nl_NL").text_intro)
+        self.assertIn("Malgré notre précédent rappel", created.with_context(lang="fr_FR").text_intro)
+
+    def test_action_due_today_shows_todays_reminders(self):
+        """After the nightly run the filter "Action due today" lists the customers reminded today
+        (their next reminder is days away), not an empty list."""
+        self._invoice(self.brighton, 100.0, "2026-01-01", "2026-02-01")
+        self._remind(self.brighton)
+        arch = etree.fromstring(self.env.ref("account_collection.res_partner_view_search_collection").arch)
+        domain_text = arch.xpath("//filter[@name='action_due']")[0].get("domain")
+        with freeze_time("2026-02-10"):
+            domain = safe_eval(domain_text, {"context_today": safe_datetime.date.today})
+            partner = self.brighton.with_company(self.company)
+            self.assertEqual(str(partner.collection_last_date), "2026-02-10")
+            next_date = partner.collection_next_date
+            self.assertFalse(next_date and str(next_date) <= "2026-02-10", "nothing more is due today")
+            found = (
+                self.env["res.partner"].with_user(self.clerk).search([*domain, ("id", "=", self.brighton.id)])
+            )
+        self.assertEqual(found, self.brighton)
+
+    def test_cockpit_responsible_filled_by_default(self):
+        salesperson = self.env["res.users"].create({"name": "Sam Sales", "login": "sam_sales"})
+        self.company.collection_responsible_id = self.collector
+        with_sales = self.env["res.partner"].create({"name": "With Salesperson", "user_id": salesperson.id})
+        cockpit = (
+            self.env["res.partner"]
+            .with_user(self.clerk)
+            .browse((self.brighton | with_sales | self.bakkerij).ids)
+        )
+        self.assertEqual(
+            [partner.collection_collector_id for partner in cockpit],
+            [self.collector, salesperson, self.collector],
+            "his own responsible, else the salesperson, else the company's default",
+        )
