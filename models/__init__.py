@@ -40,3 +40,5 @@ from . import collection_autopilot_payment_plan
 from . import collection_communication_payment_plan
 from . import account_move_write_off_tracking
 from . import account_move_collection_entry
+from . import ir_module_module
+from . import res_partner_collector

@@ -738,7 +738,7 @@ class CollectionAutopilot(models.AbstractModel):
         notes = []
         has_address = bool(partner.street and partner.city)
         missing = []
-        if channels["email"] and not partner.email:
+        if channels["email"] and not self._email_contact(partner).email:
             channels["email"] = False
             missing.append(self.env._("email address"))
         if channels["sms"] and not (partner.phone_sanitized or partner.phone):
@@ -816,24 +816,17 @@ class CollectionAutopilot(models.AbstractModel):
 
     @api.model
     def _send_emails(self, communications):
-        """Queue one email per communication, rendered per level in the customer's language."""
+        """Queue one email per communication, rendered per level in the customer's language, in
+        Odoo's email layout, from the responsible collector to the customer's invoicing contact."""
         if not communications:
             return
-        default_template = self.env.ref("account_collection.mail_template_collection_reminder")
         mail_vals, ordered = [], []
-        # mail.message computes each reply-to on its own (a few queries per message): do it once.
-        reply_to = {}
-        for company, comms in communications.grouped("company_id").items():
-            reply_to.update(
-                comms.partner_id.with_company(company)
-                .sudo()
-                ._notify_get_reply_to(default=company.email_formatted or self.env.user.email_formatted)
-            )
+        reply_to = self._email_reply_to(communications)
         for level, comms in communications.grouped("level_id").items():
-            template = level.mail_template_id or default_template
+            template = level.mail_template_id
             subjects = template._render_field("subject", comms.ids, compute_lang=True)
-            bodies = template._render_field("body_html", comms.ids, compute_lang=True)
-            attachments = self._invoice_attachments(comms) if level.attach_invoices else {}
+            bodies = self._email_bodies(template, comms)
+            attachments = self._email_attachments(level, comms)
             for comm in comms:
                 ordered.append(comm)
                 mail_vals.append(
@@ -848,10 +841,11 @@ class CollectionAutopilot(models.AbstractModel):
                         "res_id": comm.partner_id.id,
                         "record_name": comm.partner_id.display_name,
                         "message_type": "email_outgoing",
-                        "author_id": comm.company_id.partner_id.id,
-                        "email_from": comm.company_id.email_formatted or self.env.user.email_formatted,
-                        "reply_to": reply_to.get(comm.partner_id.id),
-                        "recipient_ids": [Command.link(comm.partner_id.id)],
+                        **self._email_sender(comm),
+                        "reply_to": reply_to.get(comm.id),
+                        "recipient_ids": [
+                            Command.link(partner.id) for partner in self._email_recipients(comm)
+                        ],
                         "attachment_ids": [Command.set(attachments.get(comm, []))],
                         "auto_delete": False,
                     }
@@ -859,6 +853,128 @@ class CollectionAutopilot(models.AbstractModel):
         mails = self.env["mail.mail"].sudo().create(mail_vals)
         self._link(ordered, "mail_message_id", mails.mail_message_id.ids)
         communications.email_state = "queued"
+
+    @api.model
+    def _email_contact(self, partner):
+        """Who reads the reminders of `partner`: its invoicing contact when he has an email
+        address, else the customer itself."""
+        if not partner.child_ids:
+            return partner
+        contact = partner.browse(partner.address_get(["invoice"])["invoice"]).with_prefetch(
+            partner._prefetch_ids
+        )
+        return contact if contact.email else partner
+
+    @api.model
+    def _email_recipients(self, comm):
+        """The invoicing contact, and the responsible as a blind copy where the company asks for
+        it (Odoo sends one email per recipient: the customer does not see the copy)."""
+        recipients = self._email_contact(comm.partner_id)
+        if comm.company_id.collection_bcc_responsible and comm.user_id.partner_id.email:
+            recipients |= comm.user_id.partner_id
+        return recipients
+
+    @api.model
+    def _email_sender(self, comm):
+        """The responsible collector writes, from his address (else the company's)."""
+        author = comm.user_id.partner_id if comm.user_id.email else comm.company_id.partner_id
+        return {
+            "author_id": author.id,
+            "email_from": author.email_formatted
+            or comm.company_id.email_formatted
+            or self.env.user.email_formatted,
+        }
+
+    @api.model
+    def _email_reply_to(self, communications):
+        """{communication id: reply-to}: the company's collections address, else what Odoo
+        computes for the customer (done once: mail.message would compute it per message)."""
+        reply_to = {}
+        for company, comms in communications.grouped("company_id").items():
+            if company.collection_reply_to:
+                reply_to.update(dict.fromkeys(comms.ids, company.collection_reply_to))
+                continue
+            by_partner = (
+                comms.partner_id.with_company(company)
+                .sudo()
+                ._notify_get_reply_to(default=company.email_formatted or self.env.user.email_formatted)
+            )
+            reply_to.update({comm.id: by_partner.get(comm.partner_id.id) for comm in comms})
+        return reply_to
+
+    @api.model
+    def _email_bodies(self, template, comms):
+        """The bodies of `template` for `comms`, in the template's layout (logo, company colours,
+        footer) in each customer's language, the way mail.template.send_mail wraps them."""
+        # The bodies link each invoice with its token: read them all at once, not per email.
+        comms.line_ids.move_id.fetch(["name", "access_token"])
+        bodies = template._render_field("body_html", comms.ids, compute_lang=True)
+        layout = template.email_layout_xmlid
+        if not layout:
+            return bodies
+        langs = template._render_lang(comms.ids)
+        for comm in comms:
+            lang = langs.get(comm.id) or self.env.lang
+            bodies[comm.id] = template.with_context(lang=lang)._render_encapsulate(
+                layout,
+                bodies[comm.id],
+                add_context={
+                    "company": comm.company_id,
+                    "model_description": self.env._("account"),
+                    "record_name": comm.letter_subject,
+                },
+                context_record=comm.with_context(lang=lang),
+            )
+        return bodies
+
+    @api.model
+    def _email_attachments(self, level, comms):
+        """{communication: attachment ids}: the overdue invoices' PDFs where the level attaches
+        them, but one statement PDF for a reminder listing more invoices than the company's
+        threshold (nobody opens twelve attachments)."""
+        if not level.attach_invoices:
+            return {}
+
+        def overdue(comm):
+            return comm.line_ids.filtered(lambda line: line.section == "overdue").move_id
+
+        long_lists = comms.filtered(
+            lambda comm: len(overdue(comm)) > (comm.company_id.collection_statement_threshold or 0)
+        )
+        attachments = self._invoice_attachments(comms - long_lists)
+        attachments.update(self._statement_attachments(long_lists))
+        return attachments
+
+    @api.model
+    def _statement_attachments(self, comms):
+        """One statement PDF per communication, stored on the communication (not on the
+        customer: his chatter keeps the email, not a copy of each attachment)."""
+        if not comms:
+            return {}
+        Report = self.env["ir.actions.report"].sudo()
+        vals_list = []
+        for comm in comms:
+            lang = comm._letter_lang()
+            content, _report_type = (
+                Report.with_company(comm.company_id)
+                .with_context(lang=lang)
+                ._render_qweb_pdf(
+                    "account_collection.action_report_collection_statement", comm.partner_id.ids
+                )
+            )
+            vals_list.append(
+                {
+                    "name": self.env._(
+                        "Statement %(customer)s %(date)s.pdf", customer=comm.partner_id.name, date=comm.date
+                    ),
+                    "raw": content,
+                    "mimetype": "application/pdf",
+                    "res_model": "collection.communication",
+                    "res_id": comm.id,
+                }
+            )
+        attachments = self.env["ir.attachment"].sudo().create(vals_list)
+        return {comm: attachment.ids for comm, attachment in zip(comms, attachments, strict=True)}
 
     @api.model
     def _link(self, communications, field_name, ids):
@@ -1053,7 +1169,7 @@ class CollectionAutopilot(models.AbstractModel):
                 mail_template = level.mail_template_id or mail_default
                 sms_template = level.sms_template_id or sms_default
                 subjects = mail_template._render_field("subject", group.ids, compute_lang=True)
-                bodies = mail_template._render_field("body_html", group.ids, compute_lang=True)
+                bodies = self._email_bodies(mail_template, group)
                 texts = sms_template._render_field("body", group.ids, compute_lang=True)
                 for comm in group:
                     plan = planned.get(comm.partner_id)

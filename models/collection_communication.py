@@ -242,8 +242,71 @@ class CollectionCommunication(models.Model):
         move = lines[:1].move_id
         return move.get_base_url() + move.get_portal_url() if move else ""
 
+    def _pay_link(self):
+        """Where the customer sees, and pays, all his open invoices: the portal's list of his
+        overdue invoices (with a payment provider, its page to pay them all at once).
+
+        Only for a customer with a portal user: the page asks him to sign in. It is a short
+        address, never an access token; an email also links each invoice with its own token.
+        """
+        self.ensure_one()
+        partner = self.partner_id
+        if not (partner.user_ids or partner.child_ids.user_ids):
+            return ""
+        base = self.get_base_url()
+        if self._pay_online_enabled(self.company_id):
+            return base + "/my/invoices/overdue"
+        return base + "/my/invoices?filterby=overdue_invoices"
+
+    @api.model
+    def _pay_online_enabled(self, company):
+        """Whether customers of `company` can pay online (a payment provider is enabled)."""
+        # account_payment gives the page paying every overdue invoice at once, and the providers.
+        if "transaction_ids" not in self.env["account.move"]._fields:
+            return False
+        # Asked once per company and transaction, not once per reminder rendered.
+        cache = self.env.cr.cache.setdefault("collection_pay_online", {})
+        if company.id not in cache:
+            cache[company.id] = bool(
+                self.env["payment.provider"]
+                .sudo()
+                .search_count(
+                    [("state", "in", ("enabled", "test")), ("company_id", "=", company.id)], limit=1
+                )
+            )
+        return cache[company.id]
+
+    def _email_failure_text(self, failure_type, failure_reason=False):
+        """What went wrong with the reminder email, in words a clerk can act on, instead of
+        Odoo's code for it ("mail_smtp")."""
+        self.ensure_one()
+        email = self.env["collection.autopilot"]._email_contact(self.partner_id).email or "-"
+        reason = (failure_reason or "").strip()
+        texts = {
+            "mail_email_invalid": self.env._("%(email)s is not a valid email address", email=email),
+            "mail_email_missing": self.env._("the customer has no email address"),
+            "mail_from_invalid": self.env._(
+                "the sender address is not valid: give the responsible collector (or the company) a "
+                "correct email address"
+            ),
+            "mail_from_missing": self.env._(
+                "there is no sender address: give the responsible collector (or the company) an email address"
+            ),
+            "mail_smtp": self.env._(
+                "the mail server refused to send the email to %(email)s (%(reason)s)",
+                email=email,
+                reason=reason or self.env._("no reason given"),
+            ),
+            "mail_bl": self.env._(
+                "%(email)s is on the blacklist: the customer asked not to receive emails", email=email
+            ),
+            "mail_bounce": self.env._("the email to %(email)s bounced", email=email),
+            "mail_spam": self.env._("the email to %(email)s was rejected as spam", email=email),
+        }
+        return texts.get(failure_type) or reason or self.env._("the email to %(email)s failed", email=email)
+
     def _mark_email_failed(self, reason):
-        """The reminder email failed or bounced: record it and tell the responsible."""
+        """The reminder email failed or bounced: record it and tell the responsible what to do."""
         self.sudo().write({"email_state": "failed", "error": reason})
         todo = self.env.ref("mail.mail_activity_data_todo")
         model_id = self.env["ir.model"]._get_id("res.partner")
@@ -255,13 +318,19 @@ class CollectionCommunication(models.Model):
                     "activity_type_id": todo.id,
                     "summary": self.env._("Reminder email failed"),
                     # The reason comes from the mail server or the bounce: text, never markup.
-                    "note": Markup("<p>%s</p>")
-                    % self.env._(
-                        "The reminder “%(level)s” could not be delivered to %(email)s: %(reason)s. "
-                        "Check the address, then send it again or call the customer.",
-                        level=comm.level_id.name,
-                        email=comm.partner_id.email or "-",
-                        reason=reason,
+                    "note": Markup("<p>%s</p><p>%s</p>")
+                    % (
+                        self.env._(
+                            "The reminder “%(level)s” of %(date)s did not reach the customer: %(reason)s.",
+                            level=comm.level_id.name,
+                            date=format_date(self.env, comm.date),
+                            reason=reason,
+                        ),
+                        self.env._(
+                            "Correct the email address of the customer's invoicing contact, then open the "
+                            "reminder (Collections > Reminders, filter Failed) and click Resend email; or call "
+                            "the customer."
+                        ),
                     ),
                     "user_id": comm.user_id.id or self.env.user.id,
                     "date_deadline": fields.Date.context_today(self),
@@ -269,6 +338,39 @@ class CollectionCommunication(models.Model):
                 for comm in self
             ]
         )
+
+    def action_resend_email(self):
+        """Send the failed reminder emails again, to the contact's address as it is now."""
+        self.check_access("write")
+        failed = self.filtered(lambda comm: comm.channel_email and comm.email_state == "failed")
+        if failed != self:
+            raise UserError(
+                self.env._(
+                    "Only a reminder whose email failed can be sent again; the others went out or were cancelled."
+                )
+            )
+        no_address = failed.filtered(
+            lambda comm: not self.env["collection.autopilot"]._email_contact(comm.partner_id).email
+        )
+        if no_address:
+            raise UserError(
+                self.env._(
+                    "%(customer)s has no email address: add one to the customer or its invoicing contact first.",
+                    customer=no_address[0].partner_id.display_name,
+                )
+            )
+        failed.sudo().write({"error": False})
+        self.env["collection.autopilot"].sudo()._send_emails(failed.sudo())
+        # The failure tasks are done: the email is on its way again.
+        self.env["mail.activity"].sudo().search(
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "in", failed.partner_id.ids),
+                ("activity_type_id", "=", self.env.ref("mail.mail_activity_data_todo").id),
+                ("summary", "=", self.env._("Reminder email failed")),
+            ]
+        ).action_feedback(feedback=self.env._("Reminder email sent again."))
+        return True
 
     def action_mark_letter_sent(self):
         """The printed letters went into the post."""
@@ -409,10 +511,20 @@ class CollectionCommunication(models.Model):
         self.ensure_one()
         return self.partner_id.lang or self.env.lang or "en_US"
 
-    def _letter_address(self):
-        """The contact the letter is addressed to: the customer's invoice address."""
+    def _letter_reader(self):
+        """Who reads the reminder: the customer's invoicing contact (else the customer)."""
         self.ensure_one()
-        return self.partner_id.browse(self.partner_id.address_get(["invoice"])["invoice"])
+        partner = self.partner_id
+        # browse() alone would read each customer's contact in a query of its own.
+        return partner.browse(partner.address_get(["invoice"])["invoice"]).with_prefetch(
+            partner._prefetch_ids
+        )
+
+    def _letter_address(self):
+        """The address the letter goes to: the invoicing contact's, else the customer's."""
+        self.ensure_one()
+        reader = self._letter_reader()
+        return reader if reader.street and reader.city else self.partner_id
 
     def _letter_tone(self):
         """courtesy, friendly, firm, urgent or final (a formal level is a formal demand)."""
@@ -552,6 +664,7 @@ class CollectionCommunication(models.Model):
             "holder": bank.acc_holder_name or company.name,
             "reference": format_rf(reference) if reference else "",
             "link": link,
+            "pay_online": bool(link) and self._pay_online_enabled(company),
             "qr": qr or False,
         }
 
@@ -571,13 +684,21 @@ class CollectionCommunication(models.Model):
             return currency.with_context(lang=lang).amount_to_text(amount).lower()
         return amount_in_words(amount, currency.name, lang, currency.decimal_places)
 
-    def _letter_values(self):
-        """Everything a letter or an email of this communication shows, in the letter's language."""
+    def _letter_values(self, is_email=False):
+        """Everything a letter or an email of this communication shows, in the letter's language.
+
+        The email differs from the letter in a few words: it speaks of "this email", and it gives
+        no amount in words (a safeguard of paper, where figures could be altered).
+        """
         self.ensure_one()
         lang = self._letter_lang()
         self = self.with_context(lang=lang)
         tone = self._letter_tone()
-        lines = self.line_ids.sorted(lambda line: (line.date_due or self.date, line.id))
+        # sorted() loses the prefetch: keep it, so that the invoices of all the reminders rendered
+        # together are read at once (their portal links, for example).
+        lines = self.line_ids.sorted(lambda line: (line.date_due or self.date, line.id)).with_prefetch(
+            self.line_ids._prefetch_ids
+        )
         courtesy = tone == "courtesy"
         invoices = lines.filtered(lambda line: line.section == ("coming" if courtesy else "overdue"))
         credits = lines.filtered(lambda line: line.section == "credit")
@@ -590,11 +711,15 @@ class CollectionCommunication(models.Model):
                     "currency": total["currency"],
                     "amount": amount,
                     "coming": 0.0 if courtesy else total["coming"],
-                    "words": self._amount_in_words(amount, total["currency"], lang) if amount > 0 else "",
+                    "words": (
+                        self._amount_in_words(amount, total["currency"], lang)
+                        if amount > 0 and not is_email
+                        else ""
+                    ),
                 }
             )
         payable = [total for total in totals if total["amount"] > 0]
-        link = self._portal_link()
+        link = self._pay_link()
         pay = self._payment_instructions(
             self.company_id,
             self.partner_id,
@@ -607,84 +732,45 @@ class CollectionCommunication(models.Model):
         days = self.level_id.payment_deadline_days
         deadline = format_date(self.env, self._letter_deadline(), lang_code=lang, date_format="long")
         address = self._letter_address()
-        intro = {
-            "courtesy": [
-                self.env._(
-                    "This is a friendly note that the invoices below will soon be due. If you have already "
-                    "arranged payment, thank you."
-                )
-            ],
-            "friendly": [
-                self.env._(
-                    "Perhaps this slipped through: according to our records, the invoices below are still "
-                    "open. We would be grateful if you could arrange payment in the coming days."
-                ),
-                self.env._(
-                    "If you have already paid in the meantime, thank you, and please disregard this letter."
-                ),
-            ],
-            "firm": [
-                self.env._(
-                    "Despite our earlier reminder, the invoices below are still unpaid. We ask you to pay the "
-                    "total within %(days)s days, that is by %(deadline)s.",
-                    days=days,
-                    deadline=deadline,
-                ),
-                self.env._(
-                    "If something is wrong with these invoices, please contact us straight away so that we can "
-                    "resolve it together."
-                ),
-            ],
-            "urgent": [
-                self.env._(
-                    "Immediate attention required: the invoices below are long overdue and our earlier reminders "
-                    "have remained unanswered. Please pay the total within %(days)s days, that is by "
-                    "%(deadline)s, or call us today to agree on a solution.",
-                    days=days,
-                    deadline=deadline,
-                ),
-            ],
-            "final": [
-                self.env._(
-                    "Despite our reminders, we have not received payment of the invoices below. We hereby "
-                    "formally demand payment of the total within %(days)s days of the date of this letter, "
-                    "that is by %(deadline)s at the latest.",
-                    days=days,
-                    deadline=deadline,
-                ),
-                self.env._(
-                    "If we have not received the full amount by then, we will hand the claim over to a "
-                    "collection agency or start legal proceedings without further notice. We will then also "
-                    "claim the statutory interest for late payment from the due date of each invoice, the "
-                    "compensation for recovery costs allowed by law and the costs of the proceedings, all of "
-                    "which will be charged to you."
-                ),
-                self.env._("Any dispute about these invoices must reach us in writing before that date."),
-            ],
+        level = self.level_id.with_context(lang=lang)
+        document = self.env._("this email") if is_email else self.env._("this letter")
+        texts = {
+            fname: level._render_text(fname, document, days=days, deadline=deadline)
+            for fname in ("text_intro", "text_deadline", "text_closing")
         }
+        if not days or tone == "courtesy":
+            texts["text_deadline"] = Markup("")
         return {
             "lang": lang,
             "tone": tone,
             "subject": self._letter_subjects()[tone],
-            "salutation": self.env._("Dear %(name)s,", name=address.name or self.partner_id.name),
+            "salutation": self._salutation(self._letter_reader()),
             "address_lines": self._address_lines(address),
-            "intro": intro[tone],
+            "intro": texts["text_intro"],
+            "deadline_text": texts["text_deadline"],
             "registered": self.registered_letter,
             "invoices": invoices,
             "credits": credits,
             "coming": coming,
             "totals": totals,
             "pay": pay,
-            "deadline": deadline if tone in ("firm", "urgent", "final") else "",
+            "deadline": deadline if texts["text_deadline"] else "",
             "date": format_date(self.env, self.date, lang_code=lang, date_format="long"),
             "pay_sentence": self.env._(
                 "Please transfer the amount due to the account below, quoting the payment reference "
                 "%(reference)s, so that we can allocate your payment straight away.",
                 reference=pay["reference"],
             ),
-            "closing": self.env._("Yours faithfully,") if tone == "final" else self.env._("Kind regards,"),
+            "closing": texts["text_closing"],
             "signature": self.user_id.name if tone != "final" and self.user_id else "",
         }
+
+    def _salutation(self, address):
+        """Greet the person who reads it by name ("Dear Sarah Jones,"); a company is greeted the
+        way the language greets an organisation."""
+        if address.is_company or not address.name:
+            return self.env._("Dear %(name)s,", name=address.name or self.partner_id.name)
+        return self.env._("Dear %(contact)s,", contact=address.name)
 
     @api.model
     def _address_lines(self, partner):

@@ -14,11 +14,13 @@ class MailMail(models.Model):
             .sudo()
             .search([("mail_message_id", "in", self.mail_message_id.ids), ("email_state", "=", "queued")])
         )
-        if communications:
-            if failure_type:
-                communications._mark_email_failed(failure_reason or failure_type)
+        for comm in communications:
+            # The copy to the responsible may fail alone: what counts is the customer's contact.
+            contact = self.env["collection.autopilot"]._email_contact(comm.partner_id)
+            if failure_type and contact.id not in (success_pids or []):
+                comm._mark_email_failed(comm._email_failure_text(failure_type, failure_reason))
             else:
-                communications.email_state = "sent"
+                comm.email_state = "sent"
         return super()._postprocess_sent_message(
             success_pids, success_emails, failure_reason=failure_reason, failure_type=failure_type
         )

@@ -23,7 +23,8 @@ class MailThread(models.AbstractModel):
             if communications:
                 communications._mark_email_failed(
                     self.env._(
-                        "the email bounced (%(email)s)", email=message_dict.get("bounced_email") or "-"
+                        "the email to %(email)s bounced: the address does not exist or the mailbox refused it",
+                        email=message_dict.get("bounced_email") or "-",
                     )
                 )
         return super()._routing_handle_bounce(email_message, message_dict)

@@ -121,6 +121,23 @@ class ResCompany(models.Model):
         "the one printed on the invoices, else the company's first bank account trusted for payments.",
     )
 
+    # Reminder emails
+    collection_reply_to = fields.Char(
+        string="Collections reply-to",
+        help="Where customers' replies to reminder emails go (e.g. collections@example.com); by default "
+        "the company's email address.",
+    )
+    collection_bcc_responsible = fields.Boolean(
+        string="Copy to the responsible",
+        help="Send the responsible collector a blind copy of every reminder email.",
+    )
+    collection_statement_threshold = fields.Integer(
+        string="Statement above",
+        default=5,
+        help="A reminder email listing more invoices than this attaches one statement PDF instead of "
+        "one PDF per invoice.",
+    )
+
     @api.constrains("collection_bank_account_id")
     def _check_collection_bank_account_id(self):
         for company in self:

@@ -50,3 +50,10 @@ class ResConfigSettings(models.TransientModel):
             ("allow_out_payment", "=", True),
         ],
     )
+    collection_reply_to = fields.Char(related="company_id.collection_reply_to", readonly=False)
+    collection_bcc_responsible = fields.Boolean(
+        related="company_id.collection_bcc_responsible", readonly=False
+    )
+    collection_statement_threshold = fields.Integer(
+        related="company_id.collection_statement_threshold", readonly=False
+    )

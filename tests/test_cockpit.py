@@ -69,7 +69,10 @@ class TestCockpit(CollectionCommon):
             "mail.mail_activity_data_call", summary="Collections call", user_id=self.clerk.id
         )
         action = self._call("2026-03-02", outcome="promise", promise_date="2026-03-10")
-        promise = self.env["collection.promise"].browse(action["res_id"])
+        self.assertEqual(
+            action["params"]["next"]["type"], "ir.actions.act_window_close", "back to the cockpit"
+        )
+        promise = self.env["collection.promise"].search([("partner_id", "=", self.customer.id)])
         self.assertEqual(promise.move_ids, self.invoice)
         self.assertEqual(promise.amount, 800.0, "the promise defaults to what is overdue")
         self.assertEqual(promise.partner_id, self.customer)
@@ -83,8 +86,8 @@ class TestCockpit(CollectionCommon):
             self._call("2026-03-02", outcome="promise", promise_date="2026-03-01")
 
     def test_log_call_with_dispute_and_no_answer(self):
-        action = self._call("2026-02-03", outcome="dispute", dispute_reason="quality", note="Broken parts")
-        dispute = self.env["collection.dispute"].browse(action["res_id"])
+        self._call("2026-02-03", outcome="dispute", dispute_reason="quality", note="Broken parts")
+        dispute = self.env["collection.dispute"].search([("partner_id", "=", self.customer.id)])
         self.assertEqual(dispute.move_ids, self.invoice)
         self.assertEqual(dispute.reason, "quality")
         partner = self.customer.with_company(self.company)
@@ -96,7 +99,7 @@ class TestCockpit(CollectionCommon):
         self.assertTrue(self._run("2026-02-11"), "resolved: reminders resume")
 
         result = self._call("2026-02-12", outcome="no_answer", next_call_date="2026-02-14")
-        self.assertEqual(result["type"], "ir.actions.act_window_close")
+        self.assertEqual(result["params"]["next"]["type"], "ir.actions.act_window_close")
         follow_up = self.env["mail.activity"].search(
             [
                 ("res_model", "=", "res.partner"),

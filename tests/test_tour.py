@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from odoo import fields
+from odoo import Command
 from odoo.tests import HttpCase, tagged
 
 from .common import CollectionCommon
@@ -42,3 +43,28 @@ class TestProvisionMatrixTour(CollectionCommon, HttpCase):
         self.assertEqual(late_invoice.collection_provision_amount, 100.0, "10% for 31-60 days late")
         self.assertEqual(skipped_invoice.collection_provision_amount, 0.0, "left out")
         self.assertEqual(judged_invoice.collection_provision_amount, 1000.0, "booked by hand: kept")
+
+    def test_level_text_tour(self):
+        """A manager rewrites a level's introduction in the level form, then previews the email a
+        customer would receive: it says the new words."""
+        policy = self.env["collection.policy"].create(
+            {
+                "name": "Tour Policy",
+                "level_ids": [
+                    Command.create(
+                        {"name": "Tour reminder", "offset_days": 5, "tone": "friendly", "send_email": True}
+                    )
+                ],
+            }
+        )
+        self.env.company.collection_policy_id = policy
+        customer = self.env["res.partner"].create(
+            {"name": "Tour Text Customer", "email": "tour@example.com", "street": "1 Road", "city": "Town"}
+        )
+        self._invoice(customer, 500.0, "2020-01-01", "2020-01-31")
+        self.start_tour(
+            "/odoo/collection-policies", "account_collection_level_text_tour", login=self.manager.login
+        )
+        level = policy.level_ids.with_context(lang="en_US")
+        self.assertIn("Our own words, in {document}.", level.text_intro)
+        self.assertIn("please disregard {document}", level.text_intro, "the rest of the text is kept")

@@ -111,7 +111,7 @@ class CollectionCall(models.TransientModel):
         outcome_label = dict(self._fields["outcome"]._description_selection(self.env))[self.outcome]
         result = {"type": "ir.actions.act_window_close"}
         if self.outcome == "promise":
-            promise = self.env["collection.promise"].create(
+            self.env["collection.promise"].create(
                 {
                     "company_id": self.company_id.id,
                     "partner_id": partner.id,
@@ -126,9 +126,8 @@ class CollectionCall(models.TransientModel):
                 amount=self.currency_id.format(self.promise_amount),
                 date=self.promise_date,
             )
-            record = promise
         elif self.outcome == "dispute":
-            record = self.env["collection.dispute"].create(
+            self.env["collection.dispute"].create(
                 {
                     "company_id": self.company_id.id,
                     "partner_id": partner.id,
@@ -141,7 +140,6 @@ class CollectionCall(models.TransientModel):
                 self.dispute_reason
             ]
         else:
-            record = None
             detail = ""
         body = Markup("<p><b>%s</b> %s</p>") % (
             self.env._("Collections call: %(outcome)s", outcome=outcome_label),
@@ -176,11 +174,14 @@ class CollectionCall(models.TransientModel):
                 user_id=self.env["collection.autopilot"]._responsible(partner, self.company_id).id,
             )
         partner._collection_refresh_status()
-        if record:
-            xmlid = {
-                "collection.promise": "account_collection.collection_promise_action",
-                "collection.dispute": "account_collection.collection_dispute_action",
-            }[record._name]
-            result = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
-            result.update(res_id=record.id, view_mode="form", views=[(False, "form")])
-        return result
+        # Back to the list the clerk called from (the cockpit), saying what was recorded.
+        message = self.env._(
+            "Call logged for %(customer)s: %(outcome)s", customer=partner.display_name, outcome=outcome_label
+        )
+        if detail:
+            message = f"{message} ({detail})"
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {"message": message, "type": "success", "next": result},
+        }

@@ -12,6 +12,11 @@ class CollectionPreview(models.TransientModel):
     partner_ids = fields.Many2many("res.partner", string="Customers", required=True)
     line_ids = fields.One2many("collection.preview.line", "preview_id", string="Reminders")
     skipped_note = fields.Text(string="Not sent", readonly=True)
+    # The first customer's message, shown at once: what the reminder will say.
+    message_title = fields.Char(readonly=True)
+    message_subject = fields.Char(string="Subject", readonly=True)
+    message_body = fields.Html(string="Message", readonly=True, sanitize=False)
+    message_sms = fields.Text(string="SMS", readonly=True)
 
     @api.model
     def default_get(self, fields_list):
@@ -34,6 +39,16 @@ class CollectionPreview(models.TransientModel):
             )
         values["partner_ids"] = [fields.Command.set(partners.ids)]
         values["line_ids"] = [fields.Command.create(preview) for preview in previews]
+        first = previews[0]
+        values.update(
+            message_title=self.env._(
+                "What %(customer)s receives",
+                customer=self.env["res.partner"].browse(first["partner_id"]).display_name,
+            ),
+            message_subject=first["email_subject"] or False,
+            message_body=first["email_body"] or False,
+            message_sms=first["sms_body"] or False,
+        )
         values["skipped_note"] = "\n".join(
             f"{partner.display_name}: {why}" for partner, why in skipped.items()
         )

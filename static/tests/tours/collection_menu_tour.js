@@ -40,13 +40,8 @@ registry.category("web_tour.tours").add("account_collection_menu_tour", {
             run: "click",
         },
         {
-            content: "The dispute opens, covering the overdue invoice",
-            trigger: '.o_form_view .o_field_widget[name="move_ids"] .badge, .o_form_view .o_field_widget[name="move_ids"] .o_tag',
-        },
-        {
-            content: "Back to the cockpit",
-            trigger: ".o_breadcrumb .breadcrumb-item a",
-            run: "click",
+            content: "Back in the cockpit, told what was recorded",
+            trigger: '.o_notification:contains("Call logged for Tour Overdue Customer")',
         },
         {
             content: "The customer now shows as disputed",
