@@ -1,7 +1,6 @@
 from datetime import timedelta
 
-from odoo import fields
-from odoo import Command
+from odoo import Command, fields
 from odoo.tests import HttpCase, tagged
 
 from .common import CollectionCommon
