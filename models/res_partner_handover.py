@@ -1,5 +1,7 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
+
+from .res_partner import COLLECTION_FIELD_GROUPS
 
 RECEIVER_KINDS = [
     ("agency", "Collection agency"),
@@ -21,6 +23,31 @@ RECEIVER_ACCOUNTS = {
         "collection_factor_liability_account_id",
     ],
 }
+
+# Who receives hand-overs, on what terms, and on which accounts they are booked: set by the
+# Collections managers (the rates) and the accounting managers (journal and accounts), not by
+# everyone who may edit contacts. Same guard as the collections data of res_partner.py.
+RECEIVER_FIELD_GROUPS = dict.fromkeys(
+    (
+        "collection_receiver_kind",
+        "collection_commission_rate",
+        "collection_advance_rate",
+        "collection_factoring_fee_rate",
+        "collection_dossier_partner_id",
+    ),
+    "account_collection.group_collection_manager",
+) | dict.fromkeys(
+    (
+        "collection_receiver_journal_id",
+        "collection_commission_account_id",
+        "collection_factor_receivable_account_id",
+        "collection_factor_reserve_account_id",
+        "collection_factor_fee_account_id",
+        "collection_factor_liability_account_id",
+    ),
+    "account.group_account_manager",
+)
+COLLECTION_FIELD_GROUPS.update(RECEIVER_FIELD_GROUPS)
 
 
 class ResPartner(models.Model):
@@ -115,6 +142,20 @@ class ResPartner(models.Model):
                         partner=partner.display_name,
                     )
                 )
+
+    @api.model
+    def _check_collection_fields_access(self, vals):
+        if not self.env.su:
+            denied = self._collection_fields_denied(set(vals) & set(RECEIVER_FIELD_GROUPS))
+            if denied:
+                raise AccessError(
+                    self.env._(
+                        "Only collections managers can change the terms of a hand-over receiver, and only "
+                        "accounting managers its journal and accounts (%(fields)s). Ask them to change it.",
+                        fields=", ".join(sorted(self._fields[name].string for name in denied)),
+                    )
+                )
+        return super()._check_collection_fields_access(vals)
 
     @api.depends_context("company")
     def _compute_collection_handover_count(self):
