@@ -1,5 +1,6 @@
 from datetime import date, timedelta
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 from account_collection.tools import claims, interest
@@ -169,3 +170,32 @@ def test_charging_in_two_periods_covers_each_day_once(amount, due, days, cut, co
     assert abs(total - cut_total) <= D("0.01") * (len(first) + len(second))
     for line in once:
         assert line.rate == rate_on(line.date_from) == rate_on(line.date_to)
+
+
+def test_dutch_compounding_adds_only_interest_still_owed():
+    """Art. 6:119 BW adds the interest owed over each year: interest paid since no longer is."""
+    rate_on = claims.half_year_rates({date(y, m, 1): D("2") for y in (2023, 2024, 2025) for m in (1, 7)}, 8)
+    due = date(2023, 3, 31)
+    end = date(2025, 3, 31)
+    year_one = (date(2023, 4, 1), date(2024, 3, 31))
+    # Year 1's 100.27 (1000 * 10% * 366/365) paid on 30 June 2024: compounded from 1 April to
+    # 30 June 2024 only (1100.27 * 10% * 91/365 = 27.43), then exactly 1000.00 again for the
+    # 274 days to 31 March 2025 (75.07).
+    lines = claims.interest_lines(
+        D("1000"), due, due, end, rate_on, compound=True, interest_paid=[(date(2024, 6, 30), *year_one, 1)]
+    )
+    assert [(line.date_to, line.basis, line.amount) for line in lines] == [
+        (date(2024, 3, 31), D("1000.00"), D("100.27")),
+        (date(2024, 6, 30), D("1100.27"), D("27.43")),
+        (date(2025, 3, 31), D("1000.00"), D("75.07")),
+    ]
+    # Half the interest of 1 April - 31 December 2023 (1000 * 10% * 275/365 = 75.34) paid
+    # before the anniversary: 100.27 - 37.67 = 62.60 is added (1062.60 * 10% = 106.26).
+    half = [(date(2023, 12, 31), date(2023, 4, 1), date(2023, 12, 31), Fraction(1, 2))]
+    lines = claims.interest_lines(D("1000"), due, due, end, rate_on, compound=True, interest_paid=half)
+    assert [line.basis for line in lines] == [D("1000.00"), D("1062.60")]
+    assert sum(line.amount for line in lines) == D("206.53")
+    # Charged but unpaid interest still compounds; without compounding, payments change nothing.
+    assert claims.interest_lines(D("1000"), due, due, end, rate_on, compound=True)[-1].basis == D("1100.27")
+    simple = claims.interest_lines(D("1000"), due, due, end, rate_on)
+    assert simple == claims.interest_lines(D("1000"), due, due, end, rate_on, interest_paid=half)

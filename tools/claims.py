@@ -150,6 +150,7 @@ def interest_lines(
     payments: Sequence[tuple[date, Decimal]] = (),
     compound: bool = False,
     digits: int = 2,
+    interest_paid: Sequence[tuple[date, date, date, Fraction]] = (),
 ) -> list[InterestLine]:
     """The interest lines of an invoice of ``amount`` due on ``due``, for the accrual days after
     ``start`` up to ``end`` included (``start`` is the due date, or the last day already charged).
@@ -157,7 +158,11 @@ def interest_lines(
     ``payments`` are ``(date, amount)`` received on the invoice; each stops the interest on the
     part it paid from the day after it. With ``compound`` (Dutch law, art. 6:119 BW), the
     interest of each full year since the due date is added to the basis at its anniversary;
-    payments reduce the principal first. Lines are split where the rate or the basis changes
+    payments reduce the principal first. Only the interest still owed is added:
+    ``interest_paid`` are ``(paid_on, date_from, date_to, share)``, the ``share`` (0 to 1) of
+    this invoice's interest from ``date_from`` to ``date_to`` that was paid (or waived) on
+    ``paid_on``; it leaves the basis from the day after, exactly as it accrued (so paying what
+    was charged leaves no rounding cent to compound). Lines are split where the rate or the basis changes
     and are computed over the whole history, so charging in several periods gives the same
     lines as charging once (up to the cut itself).
 
@@ -168,7 +173,10 @@ def interest_lines(
         return []
     payments = sorted((paid_on, to_decimal(paid)) for paid_on, paid in payments)
     principal0 = to_decimal(amount)
-    points = _breakpoints(due, end, payments, compound, extra=(start + timedelta(days=1),))
+    interest_paid = sorted(interest_paid) if compound else []
+    extra = {start + timedelta(days=1)} | {paid[0] + timedelta(days=1) for paid in interest_paid}
+    points = _breakpoints(due, end, payments, compound, extra=extra)
+    history = []  # (first day, last day, exact interest) of every accrual segment so far
     capitalised = Fraction(0)
     year_interest = Fraction(0)
     next_anniversary = add_months(due, 12) if compound else None
@@ -178,12 +186,15 @@ def interest_lines(
         last = stop - timedelta(days=1)
         principal = principal0 - sum((paid for paid_on, paid in payments if paid_on < first), Decimal(0))
         principal = max(principal, Decimal(0))
-        basis = Fraction(principal) + capitalised
+        # Art. 6:119 BW adds the interest owed over each year: what was paid of it is not owed.
+        paid = _interest_paid_before(first, interest_paid, history) if interest_paid else 0
+        basis = Fraction(principal) + max(capitalised - paid, Fraction(0))
         if basis > 0:
             rate = rate_on(first)
             days = (last - first).days + 1
             exact = basis * Fraction(rate) / 100 * days / DAYS_IN_YEAR
             year_interest += exact
+            history.append((first, last, exact))
             if first > start:
                 raw.append((first, last, rate, basis, exact))
         if compound and last == next_anniversary:
@@ -209,6 +220,20 @@ def interest_lines(
         if amount_line:
             lines.append(InterestLine(first, last, rate, _round_fraction(basis, digits), amount_line))
     return lines
+
+
+def _interest_paid_before(day: date, interest_paid, history) -> Fraction:
+    """The exact interest paid before ``day``: each paid period's share of what accrued in it
+    (a segment partly in the period counts for its days in it)."""
+    total = Fraction(0)
+    for paid_on, date_from, date_to, share in interest_paid:
+        if paid_on >= day:
+            break
+        for first, last, exact in history:
+            overlap = (min(last, date_to) - max(first, date_from)).days + 1
+            if overlap > 0:
+                total += Fraction(share) * exact * overlap / ((last - first).days + 1)
+    return total
 
 
 def compensation(rule: str, amount) -> Decimal:
