@@ -1,5 +1,7 @@
 from collections import defaultdict
+from datetime import timedelta
 from decimal import Decimal
+from fractions import Fraction
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
@@ -69,7 +71,8 @@ class AccountMove(models.Model):
         has kind, date_from, date_to, rate, basis, amount, rule, level_id and invoice_name.
 
         :raises UserError: when a half-year of interest has no rate; when a list `missing` is
-            given, the invoice's interest is left out instead and the MissingRate added to it
+            given, the invoice's interest is stated up to that half-year instead and the
+            MissingRate added to it
         """
         # Origin records: the charge wizard's preview runs in an onchange, on new records.
         moves = self._origin.filtered(
@@ -98,6 +101,9 @@ class AccountMove(models.Model):
         }
         payments = self._collection_claim_payments(moves)
         charged = self._collection_charged(moves)
+        interest_paid = self._collection_interest_paid(
+            moves.filtered(lambda move: params[move] and params[move][2])
+        )
         needed = {(p[0], p[1]) for p in params.values() if p and p[0]}
         rate_functions = self.env["collection.reference.rate"]._rate_functions(needed)
         wik_letters = self._collection_wik_letters(moves)
@@ -121,22 +127,26 @@ class AccountMove(models.Model):
                 start = max(
                     [move.invoice_date_due] + [claim["date_to"] for claim in charged[move]["interest"]]
                 )
-                try:
-                    lines = interest_lines(
-                        Decimal(str(move.amount_total)),
-                        move.invoice_date_due,
-                        start,
-                        end,
-                        rate_on,
-                        payments[move],
-                        compound,
-                        digits,
-                    )
-                except MissingRate as error:
-                    if missing is None:
-                        raise self.env["collection.reference.rate"]._missing_rate_error(error) from None
-                    missing.append(error)
-                    lines = []
+                lines = None
+                while lines is None:
+                    try:
+                        lines = interest_lines(
+                            Decimal(str(move.amount_total)),
+                            move.invoice_date_due,
+                            start,
+                            end,
+                            rate_on,
+                            payments[move],
+                            compound,
+                            digits,
+                            interest_paid.get(move, ()),
+                        )
+                    except MissingRate as error:
+                        if missing is None:
+                            raise self.env["collection.reference.rate"]._missing_rate_error(error) from None
+                        # What the published rates cover is stated; the rest is announced.
+                        missing.append(error)
+                        end = error.period_start - timedelta(days=1)
                 for line in lines:
                     result[move].append(
                         dict(
@@ -243,6 +253,48 @@ class AccountMove(models.Model):
             day = max(partial.credit_move_id.date, move.invoice_date_due)
             payments[move].append((day, Decimal(str(partial.debit_amount_currency))))
         return payments
+
+    @api.model
+    def _collection_interest_paid(self, moves):
+        """{invoice: [(paid on, date from, date to, share)]}: the interest periods charged on each
+        invoice and the share of them paid since (or waived: the charge's credit note settles it),
+        which Dutch compounding no longer adds to the basis. A payment of a charge invoice pays its
+        lines in proportion to their amounts."""
+        if not moves:
+            return {}
+        claims = (
+            self.env["collection.claim"]
+            .sudo()
+            .search_fetch(
+                [("move_id", "in", moves.ids), ("kind", "=", "interest"), ("charge_move_id", "!=", False)],
+                ["move_id", "charge_move_id", "date_from", "date_to"],
+            )
+        )
+        if not claims:
+            return {}
+        by_charge = claims.grouped("charge_move_id")
+        lines = claims.charge_move_id.line_ids.filtered(
+            lambda line: line.account_id.account_type == "asset_receivable"
+        )
+        partials = (
+            self.env["account.partial.reconcile"]
+            .sudo()
+            .search_fetch(
+                [("debit_move_id", "in", lines.ids)],
+                ["debit_move_id", "credit_move_id", "debit_amount_currency"],
+            )
+        )
+        paid = defaultdict(list)
+        for partial in partials:
+            charge = partial.debit_move_id.move_id
+            if not charge.amount_total:
+                continue
+            share = Fraction(str(partial.debit_amount_currency)) / Fraction(str(charge.amount_total))
+            for claim in by_charge.get(charge, ()):
+                paid[claim.move_id.with_env(self.env)].append(
+                    (partial.credit_move_id.date, claim.date_from, claim.date_to, min(share, Fraction(1)))
+                )
+        return dict(paid)
 
     @api.model
     def _collection_charged(self, moves):
