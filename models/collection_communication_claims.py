@@ -1,4 +1,4 @@
-from odoo import models
+from odoo import api, models
 
 # Where the autopilot keeps the claims blocks of the reminders it is sending, computed for the
 # whole batch at once, while their emails are rendered (see collection_autopilot_claims.py).
@@ -7,6 +7,17 @@ CACHE_KEY = "account_collection.claim_values"
 
 class CollectionCommunication(models.Model):
     _inherit = "collection.communication"
+
+    def action_print_letters(self):
+        # The claims of all the letters in a few grouped queries, whether wkhtmltopdf renders them
+        # in one run or one by one.
+        cache = self.env.cr.cache
+        letters = self.filtered(lambda comm: comm.channel_letter and not comm.letter_attachment_id)
+        cache[CACHE_KEY] = letters._claim_values_batch()
+        try:
+            return super().action_print_letters()
+        finally:
+            cache.pop(CACHE_KEY, None)
 
     def _claims_level(self):
         """Whether the level of each reminder claims anything (no query when none does)."""
@@ -112,3 +123,19 @@ class CollectionCommunication(models.Model):
                 }
             )
         return {"currencies": currencies, "notes": []}
+
+
+class ReportCollectionLetter(models.AbstractModel):
+    _inherit = "report.account_collection.report_collection_letter"
+
+    @api.model
+    def _get_report_values(self, docids, data=None):
+        # The claims of every letter printed at once (a few queries per level and day), unless the
+        # print action computed them already for its whole selection.
+        values = super()._get_report_values(docids, data=data)
+        docs = values["docs"]
+        batch = self.env.cr.cache.get(CACHE_KEY)
+        if batch is None or not set(docs.ids) <= set(batch):
+            batch = docs._claim_values_batch()
+        values["claim_values"] = batch
+        return values
