@@ -42,3 +42,5 @@ from . import account_move_write_off_tracking
 from . import account_move_collection_entry
 from . import ir_module_module
 from . import res_partner_collector
+from . import res_partner_cockpit
+from . import res_partner_timeline
