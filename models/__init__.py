@@ -43,3 +43,5 @@ from . import account_move_collection_entry
 from . import ir_module_module
 from . import res_partner_collector
 from . import account_chart_template_handover
+from . import res_partner_cockpit
+from . import res_partner_timeline

@@ -1137,9 +1137,18 @@ class CollectionAutopilot(models.AbstractModel):
         planned = {
             values["partner"]: dict(values, decision=self._redecide(values, today)) for values in decisions
         }
-        sendable = [values for values in decisions if values["decision"].due]
+        # A customer paused by hand is previewed as paused: the clerk sees the pause, not a
+        # reminder that overrides it.
+        paused = {
+            values["partner"]
+            for values in decisions
+            if values["state"].paused_until and values["state"].paused_until >= today
+        }
+        sendable = [
+            values for values in decisions if values["decision"].due and values["partner"] not in paused
+        ]
         skipped = {
-            partner: self._reason_text(planned.get(partner), company, today)
+            partner: self._preview_skip_text(planned.get(partner), partner in paused, company, today)
             for partner in partners
             if partner not in {values["partner"] for values in sendable}
         }
@@ -1195,6 +1204,19 @@ class CollectionAutopilot(models.AbstractModel):
             savepoint.close(rollback=True)
             self.env.invalidate_all()
         return previews, skipped
+
+    @api.model
+    def _preview_skip_text(self, values, paused, company, today):
+        """Why the preview shows no reminder for a customer: his pause by hand first, then the
+        autopilot's own reason."""
+        text = self._reason_text(values, company, today)
+        if not paused or values["decision"].reason == escalation.PAUSED_BY_HAND:
+            return text
+        return self.env._(
+            "Paused by hand until %(until)s. %(planned)s",
+            until=fields.Date.to_string(values["state"].paused_until),
+            planned=text,
+        )
 
     @api.model
     def _reason_text(self, values, company, today):

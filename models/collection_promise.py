@@ -42,6 +42,13 @@ class CollectionPromise(models.Model):
         precompute=True,
         help="The currency of the invoices.",
     )
+    company_currency_id = fields.Many2one(related="company_id.currency_id", string="Company currency")
+    amount_company = fields.Monetary(
+        string="In company currency",
+        compute="_compute_amount_company",
+        currency_field="company_currency_id",
+        help="The promised amount (else what was owed when promised) at the promised date's rate.",
+    )
     amount_open = fields.Monetary(
         string="Owed when promised",
         readonly=True,
@@ -65,6 +72,18 @@ class CollectionPromise(models.Model):
     def _compute_currency_id(self):
         for promise in self:
             promise.currency_id = promise.move_ids[:1].currency_id or promise.company_id.currency_id
+
+    @api.depends("amount", "amount_open", "currency_id", "date", "company_id")
+    def _compute_amount_company(self):
+        for promise in self:
+            company = promise.company_id or self.env.company
+            currency = promise.currency_id or company.currency_id
+            promise.amount_company = currency._convert(
+                promise.amount or promise.amount_open,
+                company.currency_id,
+                company,
+                promise.date or fields.Date.context_today(promise),
+            )
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -141,6 +141,21 @@ class ResPartner(models.Model):
     collection_oldest_due_date = fields.Date(string="Oldest due date", compute="_compute_collection_amounts")
     collection_days_late = fields.Integer(string="Days late", compute="_compute_collection_amounts")
     collection_currency_id = fields.Many2one("res.currency", compute="_compute_collection_currency")
+    # The same figures in company currency: the one column a list of customers in several
+    # currencies can add up.
+    collection_company_currency_id = fields.Many2one(
+        "res.currency", string="Company currency", compute="_compute_collection_amounts"
+    )
+    collection_overdue_amount_company = fields.Monetary(
+        string="Overdue (company currency)",
+        compute="_compute_collection_amounts",
+        currency_field="collection_company_currency_id",
+    )
+    collection_due_amount_company = fields.Monetary(
+        string="Total due (company currency)",
+        compute="_compute_collection_amounts",
+        currency_field="collection_company_currency_id",
+    )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -245,7 +260,7 @@ class ResPartner(models.Model):
         }
         for partner in self:
             values = decisions.get(partner.commercial_partner_id.id)
-            overdue = due = 0.0
+            overdue = due = overdue_company = due_company = 0.0
             oldest = False
             if values:
                 items = [item for item in values["items"] if not item.paused]
@@ -266,6 +281,18 @@ class ResPartner(models.Model):
                     overdue = max(overdue, 0.0)
                 due = sum(amount(item) for item in values["items"])
                 oldest = min((item.date_due for item in late), default=False)
+                if single and totals:
+                    overdue_company = values["decision"].claimed_company
+                else:
+                    overdue_company = max(
+                        sum(item.amount_company for item in late)
+                        - sum(-item.amount_company for item in items if item.amount < 0),
+                        0.0,
+                    )
+                due_company = sum(item.amount_company for item in values["items"])
+            partner.collection_company_currency_id = company.currency_id
+            partner.collection_due_amount_company = due_company
+            partner.collection_overdue_amount_company = overdue_company
             partner.collection_due_amount = due
             partner.collection_overdue_amount = overdue
             partner.collection_oldest_due_date = oldest
@@ -330,10 +357,12 @@ class ResPartner(models.Model):
         # Collections data on the customer: clerks set it without the right to edit the customer.
         partners = self.commercial_partner_id.with_company(self.env.company).sudo()
         partners.write({"collection_pause_until": False, "collection_pause_note": False})
-        partners._message_log_batch(
+        messages = partners._message_log_batch(
             bodies={partner.id: self.env._("Collection reminders resumed.") for partner in partners},
             author_id=self.env.user.partner_id.id,
         )
+        # The timeline finds pauses by their subtype.
+        messages.subtype_id = self.env.ref("account_collection.mt_collection_pause")
         self._collection_refresh_status()
         return True
 

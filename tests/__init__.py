@@ -15,3 +15,4 @@ from . import test_accountant_screens
 from . import test_readme
 from . import test_reminder_emails
 from . import test_handover_claims
+from . import test_cockpit_clerks

@@ -163,7 +163,7 @@ class CollectionCall(models.TransientModel):
         partner.sudo().message_post(
             body=body,
             message_type="comment",
-            subtype_xmlid="mail.mt_note",
+            subtype_xmlid="account_collection.mt_collection_call",
             author_id=self.env.user.partner_id.id,
         )
         if self.next_call_date:

@@ -52,6 +52,18 @@ class CollectionDoubtful(models.TransientModel):
         help="Sum of the provisions to post, in the company's currency at today's rate.",
     )
 
+    currency_id = fields.Many2one(
+        "res.currency",
+        string="Invoice currency",
+        compute="_compute_amount_total",
+        help="The invoices' currency where they all share one, else the company's.",
+    )
+    amount_total_currency = fields.Monetary(
+        string="Provision in invoice currency",
+        compute="_compute_amount_total",
+        currency_field="currency_id",
+    )
+
     @api.depends("move_ids")
     def _compute_include_vat(self):
         for wizard in self:
@@ -60,7 +72,7 @@ class CollectionDoubtful(models.TransientModel):
     @api.depends("move_ids", "amount_mode", "percentage", "date")
     def _compute_amount_total(self):
         for wizard in self:
-            total = 0.0
+            total = total_currency = 0.0
             moves = wizard.move_ids.filtered(lambda move: move.state == "posted")
             provisions = moves._origin._collection_provision_balances() if moves._origin else {}
             for move in moves:
@@ -68,10 +80,14 @@ class CollectionDoubtful(models.TransientModel):
                     move.amount_residual * move._collection_untaxed_share() * wizard._percentage() / 100.0
                 )
                 current = provisions.get(move._origin, (0.0, 0.0))[0]
+                total_currency += max(target - current, 0.0)
                 total += move.currency_id._convert(
                     max(target - current, 0.0), wizard.company_currency_id, move.company_id, wizard.date
                 )
+            currencies = moves.currency_id
             wizard.amount_total = total
+            wizard.currency_id = currencies if len(currencies) == 1 else wizard.company_currency_id
+            wizard.amount_total_currency = total_currency if len(currencies) == 1 else total
 
     @api.depends("move_ids", "amount_mode", "percentage", "date", "reason")
     def _compute_entry_preview(self):

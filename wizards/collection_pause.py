@@ -42,7 +42,7 @@ class CollectionPause(models.TransientModel):
         # the customer's other data (the wizard itself is reserved to collection users).
         partners = self.partner_ids.commercial_partner_id.with_company(self.env.company).sudo()
         partners.write({"collection_pause_until": self.date_until, "collection_pause_note": self.note})
-        partners._message_log_batch(
+        messages = partners._message_log_batch(
             author_id=self.env.user.partner_id.id,
             bodies={
                 partner.id: Markup("<p>%s</p>")
@@ -54,5 +54,7 @@ class CollectionPause(models.TransientModel):
                 for partner in partners
             },
         )
+        # The timeline finds pauses by their subtype.
+        messages.subtype_id = self.env.ref("account_collection.mt_collection_pause")
         partners._collection_refresh_status()
         return {"type": "ir.actions.act_window_close"}
