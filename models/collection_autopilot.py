@@ -1,4 +1,5 @@
 import logging
+import time
 from collections import defaultdict
 from dataclasses import replace
 
@@ -7,9 +8,10 @@ from psycopg2 import errorcodes, errors
 from psycopg2.errors import UniqueViolation
 
 from odoo import Command, api, fields, models, modules
-from odoo.tools import SQL, split_every
+from odoo.tools import SQL, config, split_every
 
 from odoo.addons.base.models.ir_actions_report import _wkhtml
+from odoo.addons.base.models.ir_cron import MIN_TIME_PER_JOB
 
 from ..tools import escalation
 from .res_partner import NEXT_REASONS, PARTNER_PAUSE_REASONS
@@ -17,6 +19,10 @@ from .res_partner import NEXT_REASONS, PARTNER_PAUSE_REASONS
 NEXT_REASON_KEYS = {key for key, _label in NEXT_REASONS}
 
 _logger = logging.getLogger(__name__)
+
+# The longest batch this process has run, per database: a cron pass does not start a batch that
+# would end past its deadline.
+_BATCH_SECONDS = {}
 
 # Another transaction holds or changed the same rows: the customer belongs to another worker
 # (or to the next run), never a failed reminder.
@@ -69,41 +75,126 @@ class CollectionAutopilot(models.AbstractModel):
 
     @api.model
     def _cron_run(self):
+        """The daily cron: every company's customers in batches, each batch reported to Odoo's
+        cron progress API (``ir.cron._commit_progress``).
+
+        When the cron's time runs out (Odoo's own time per job, or the server's
+        ``limit_time_real_cron`` that would kill the worker), the run returns with the customers
+        left as its remaining count: Odoo reschedules it at once ("partially done"), on this or
+        another cron worker, and the next pass starts after the last customer whose batch was
+        committed (the company's ``collection_run_cursor``): nothing is sent twice.
+        """
         # Tests run in one transaction that they roll back: they never commit.
         commit = not modules.module.current_test
-        for company in self.env["res.company"].search([("collection_autopilot", "=", True)]):
-            self._run_company(company, commit)
+        companies = self.env["res.company"].search([("collection_autopilot", "=", True)])
+        pending = {company: self._pending(company) for company in companies}
+        budget = {
+            "remaining": sum(len(ids) for ids in pending.values()),
+            "deadline": self._cron_deadline(),
+            "stopped": False,
+        }
+        for company in companies:
+            if pending[company]:
+                self._run_company(company, commit, pending=pending[company], budget=budget)
+            if budget["stopped"]:
+                break
+        return budget
 
     @api.model
-    def _run_company(self, company, commit):
+    def _pending(self, company):
+        """Ids of the customers today's cron run of `company` has still to look at."""
+        today = fields.Date.context_today(self.with_company(company))
+        ids = self._candidates(company)
+        if company.collection_run_date == today:
+            ids = [partner_id for partner_id in ids if partner_id > company.collection_run_cursor]
+        return ids
+
+    @api.model
+    def _cron_deadline(self):
+        """When this cron pass must have returned (time.monotonic()) so that the server does not
+        kill it: ``limit_time_real_cron`` (or ``limit_time_real``) counted from the job's start."""
+        limit = config["limit_time_real_cron"]
+        if limit is None or limit < 0:
+            limit = config["limit_time_real"]
+        end_time = self.env.context.get("cron_end_time")
+        if not limit or limit <= 0 or end_time is None:
+            return float("inf")
+        # Odoo gives each job MIN_TIME_PER_JOB seconds from its start; keep a margin for the
+        # other jobs of the same pass and the watchdog's own rounding.
+        return end_time - MIN_TIME_PER_JOB + 0.9 * limit
+
+    @api.model
+    def _out_of_time(self, budget):
+        """Whether another batch would not end before the cron's deadline (from the longest batch
+        this process has run)."""
+        batch_seconds = _BATCH_SECONDS.get(self.env.cr.dbname, 0.0)
+        return time.monotonic() + 1.5 * batch_seconds > budget["deadline"]
+
+    @api.model
+    def _report_progress(self, processed, remaining, commit):
+        """Commit a batch through Odoo's cron progress API; returns the seconds left to the cron."""
+        if commit:
+            return self.env["ir.cron"]._commit_progress(processed, remaining=remaining)
+        # Under tests nothing is committed; the time left is read as _commit_progress reads it.
+        return max(self.env.context.get("cron_end_time", float("inf")) - time.monotonic(), 0)
+
+    @api.model
+    def _set_run_cursor(self, company, today, partner_id):
+        """Today's run of `company` is done up to `partner_id` (in the batch's transaction)."""
+        self.env.cr.execute(
+            SQL(
+                "UPDATE res_company SET collection_run_date = %s, collection_run_cursor = %s WHERE id = %s",
+                today,
+                partner_id,
+                company.id,
+            )
+        )
+        company.invalidate_recordset(["collection_run_date", "collection_run_cursor"])
+
+    @api.model
+    def _run_company(self, company, commit, pending=None, budget=None):
         """One company's run inside its own transaction boundary: whatever goes wrong there (a
         conflict with a clerk's edit, bad data) is rolled back and logged, its committed batches
-        stay, and the next company runs on a clean transaction."""
+        stay, and the next company runs on a clean transaction.
+
+        With `budget` (the cron), only the customers `pending` are looked at, and a failure
+        closes the company's run for today: the cron is not rescheduled on the same error."""
+        if budget is not None:
+            budget["company_done"] = 0
         try:
             if commit:
-                self.with_company(company)._run(company, commit=True)
+                self.with_company(company)._run(company, commit=True, pending=pending, budget=budget)
             else:
                 with self.env.cr.savepoint():
-                    self.with_company(company)._run(company)
+                    self.with_company(company)._run(company, pending=pending, budget=budget)
         except Exception:
             if commit:
                 self.env.cr.rollback()
             self.env.invalidate_all()
             _logger.exception(
-                "collections autopilot failed for company %s; the next run retries it", company.id
+                "collections autopilot failed for company %s; the next daily run retries it", company.id
             )
+            if budget is not None and pending:
+                today = fields.Date.context_today(self.with_company(company))
+                self._set_run_cursor(company, today, max(pending))
+                budget["remaining"] = max(budget["remaining"] - (len(pending) - budget["company_done"]), 0)
+                self._report_progress(0, budget["remaining"], commit)
             return False
         if commit:
             self.env.cr.commit()  # pylint: disable=invalid-commit
         return True
 
     @api.model
-    def _run(self, company, today=None, partners=None, manual=False, commit=False):
+    def _run(self, company, today=None, partners=None, manual=False, commit=False, pending=None, budget=None):
         """Send the customers of `company` (or only `partners`) what is due to them today.
 
         With `manual` ("send now"), the given customers receive their next reminder now, whatever
         its planned date, a pause by hand or "no automatic reminders"; past the policy's last
         level they receive the last level again.
+
+        With `budget` (the cron, see :meth:`_cron_run`), the customers `pending` are sent in
+        order of id, each batch moves the company's run cursor and is reported to the cron, and
+        the run stops when the cron's time is out (``budget["stopped"]``).
 
         :return: the communications created
         """
@@ -112,21 +203,47 @@ class CollectionAutopilot(models.AbstractModel):
         if not manual:
             self._mark_started(company, today, commit)
             self._update_promises_safely(company, today, commit)
-        candidates = self._candidates(company, partners)
+        candidates = pending if pending is not None else self._candidates(company, partners)
         communications = self.env["collection.communication"]
-        for batch_ids in split_every(self._batch_size, candidates):
+        for batch_ids in split_every(self._get_batch_size(), candidates):
+            if budget is not None and self._out_of_time(budget):
+                budget["stopped"] = True
+                # Nothing processed in this call: Odoo reschedules the job at once.
+                self._report_progress(0, budget["remaining"], commit)
+                break
+            started = time.monotonic()
             if commit:
                 # A fresh transaction per batch: the lock below then reads what other workers
                 # committed up to now.
                 self.env.cr.commit()  # pylint: disable=invalid-commit
             communications |= self._run_batch(company, today, batch_ids, manual)
+            if budget is not None:
+                self._set_run_cursor(company, today, max(batch_ids))
             if commit:
                 self.env.cr.commit()  # pylint: disable=invalid-commit
             # What a batch wrote is not read again: keep memory flat over thousands of customers.
             self.env.flush_all()
             for model in self._batch_models:
                 self.env[model].invalidate_model()
+            if budget is not None:
+                dbname = self.env.cr.dbname
+                _BATCH_SECONDS[dbname] = max(_BATCH_SECONDS.get(dbname, 0.0), time.monotonic() - started)
+                budget["remaining"] = max(budget["remaining"] - len(batch_ids), 0)
+                budget["company_done"] += len(batch_ids)
+                if (
+                    self._report_progress(len(batch_ids), budget["remaining"], commit) <= 0
+                    and budget["remaining"]
+                ):
+                    budget["stopped"] = True
+                    break
         return communications
+
+    @api.model
+    def _get_batch_size(self):
+        """Customers per batch (one transaction each); the system parameter
+        ``account_collection.autopilot_batch_size`` sets it when a cron's time limit is short."""
+        size = self.env["ir.config_parameter"].sudo().get_param("account_collection.autopilot_batch_size")
+        return int(size) if size and size.isdigit() and int(size) > 0 else self._batch_size
 
     @api.model
     def _mark_started(self, company, today, commit):

@@ -8,3 +8,4 @@ from . import test_collection_audit
 from . import test_letters
 from . import test_escalation
 from . import test_integrity
+from . import test_autopilot_cron
