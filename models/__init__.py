@@ -17,3 +17,4 @@ from . import res_partner
 from . import account_bank_statement_line
 from . import collection_letter_report
 from . import res_company_autopilot_run
+from . import ir_qweb

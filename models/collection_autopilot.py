@@ -1,4 +1,5 @@
 import logging
+import threading
 import time
 from collections import defaultdict
 from dataclasses import replace
@@ -8,6 +9,7 @@ from psycopg2 import errorcodes, errors
 from psycopg2.errors import UniqueViolation
 
 from odoo import Command, api, fields, models, modules
+from odoo.service.server import SLEEP_INTERVAL
 from odoo.tools import SQL, config, split_every
 
 from odoo.addons.base.models.ir_actions_report import _wkhtml
@@ -20,9 +22,11 @@ NEXT_REASON_KEYS = {key for key, _label in NEXT_REASONS}
 
 _logger = logging.getLogger(__name__)
 
-# The longest batch this process has run, per database: a cron pass does not start a batch that
-# would end past its deadline.
+# How long the last batch of this process took, per database: a cron pass does not start a
+# batch that would end past its deadline.
 _BATCH_SECONDS = {}
+# The cron job whose passes this process runs, per database (see _cron_run).
+_LAST_JOB = {}
 
 # Another transaction holds or changed the same rows: the customer belongs to another worker
 # (or to the next run), never a failed reminder.
@@ -88,11 +92,17 @@ class CollectionAutopilot(models.AbstractModel):
         commit = not modules.module.current_test
         companies = self.env["res.company"].search([("collection_autopilot", "=", True)])
         pending = {company: self._pending(company) for company in companies}
+        # Odoo calls this method again and again within one job while it reports progress (at
+        # least MIN_RUNS_PER_JOB times): the job's cron_end_time tells a call of a new job.
+        job = (self.env.cr.dbname, self.env.context.get("cron_end_time"))
         budget = {
             "remaining": sum(len(ids) for ids in pending.values()),
             "deadline": self._cron_deadline(),
+            "first_of_job": _LAST_JOB.get(job[0]) != job[1],
+            "batches": 0,
             "stopped": False,
         }
+        _LAST_JOB[job[0]] = job[1]
         for company in companies:
             if pending[company]:
                 self._run_company(company, commit, pending=pending[company], budget=budget)
@@ -111,22 +121,30 @@ class CollectionAutopilot(models.AbstractModel):
 
     @api.model
     def _cron_deadline(self):
-        """When this cron pass must have returned (time.monotonic()) so that the server does not
-        kill it: ``limit_time_real_cron`` (or ``limit_time_real``) counted from the job's start."""
+        """When this cron pass must have returned (``time.monotonic()``) so that the server does
+        not kill it at ``limit_time_real_cron`` (``limit_time_real`` when -1)."""
         limit = config["limit_time_real_cron"]
         if limit is None or limit < 0:
             limit = config["limit_time_real"]
         end_time = self.env.context.get("cron_end_time")
         if not limit or limit <= 0 or end_time is None:
             return float("inf")
-        # Odoo gives each job MIN_TIME_PER_JOB seconds from its start; keep a margin for the
-        # other jobs of the same pass and the watchdog's own rounding.
-        return end_time - MIN_TIME_PER_JOB + 0.9 * limit
+        limit *= 0.9  # a margin for the other jobs of the pass and the watchdog's rounding
+        started = getattr(threading.current_thread(), "start_time", None)
+        if started:
+            # Threaded server: the limit counts from the cron thread's start on this database.
+            return time.monotonic() + started + limit - time.time()
+        # Prefork cron worker: the watchdog counts from the worker's last ping, before it slept
+        # (up to SLEEP_INTERVAL + 10 s) waiting for a job; the job started MIN_TIME_PER_JOB
+        # before its cron_end_time.
+        return end_time - MIN_TIME_PER_JOB + limit - (SLEEP_INTERVAL + 10)
 
     @api.model
     def _out_of_time(self, budget):
-        """Whether another batch would not end before the cron's deadline (from the longest batch
-        this process has run)."""
+        """Whether another batch would not end before the cron's deadline (judged from the last
+        batch this process ran). The first batch of a job always runs: a job must progress."""
+        if budget["first_of_job"] and not budget["batches"]:
+            return False
         batch_seconds = _BATCH_SECONDS.get(self.env.cr.dbname, 0.0)
         return time.monotonic() + 1.5 * batch_seconds > budget["deadline"]
 
@@ -227,9 +245,10 @@ class CollectionAutopilot(models.AbstractModel):
                 self.env[model].invalidate_model()
             if budget is not None:
                 dbname = self.env.cr.dbname
-                _BATCH_SECONDS[dbname] = max(_BATCH_SECONDS.get(dbname, 0.0), time.monotonic() - started)
+                _BATCH_SECONDS[dbname] = time.monotonic() - started
                 budget["remaining"] = max(budget["remaining"] - len(batch_ids), 0)
                 budget["company_done"] += len(batch_ids)
+                budget["batches"] += 1
                 if (
                     self._report_progress(len(batch_ids), budget["remaining"], commit) <= 0
                     and budget["remaining"]
@@ -944,7 +963,7 @@ class CollectionAutopilot(models.AbstractModel):
                 ._notify_get_reply_to(default=company.email_formatted or self.env.user.email_formatted)
             )
         for level, comms in communications.grouped("level_id").items():
-            template = level.mail_template_id or default_template
+            template = self._reminder_template(level.mail_template_id or default_template)
             subjects = template._render_field("subject", comms.ids, compute_lang=True)
             bodies = template._render_field("body_html", comms.ids, compute_lang=True)
             attachments = self._invoice_attachments(comms) if level.attach_invoices else {}
@@ -973,6 +992,13 @@ class CollectionAutopilot(models.AbstractModel):
         mails = self.env["mail.mail"].sudo().create(mail_vals)
         self._link(ordered, "mail_message_id", mails.mail_message_id.ids)
         communications.email_state = "queued"
+
+    @api.model
+    def _reminder_template(self, template):
+        """`template` as the autopilot renders it for a batch of customers: compiled once per
+        (template, language) for all the emails of the run (see ``ir.qweb`` in
+        ``models/ir_qweb.py``), rendered by Odoo's own mail renderer."""
+        return template.with_context(collection_compile_once=True)
 
     @api.model
     def _link(self, communications, field_name, ids):
@@ -1164,7 +1190,7 @@ class CollectionAutopilot(models.AbstractModel):
             mail_default = self.env.ref("account_collection.mail_template_collection_reminder")
             sms_default = self.env.ref("account_collection.sms_template_collection_reminder")
             for level, group in comms.grouped("level_id").items():
-                mail_template = level.mail_template_id or mail_default
+                mail_template = self._reminder_template(level.mail_template_id or mail_default)
                 sms_template = level.sms_template_id or sms_default
                 subjects = mail_template._render_field("subject", group.ids, compute_lang=True)
                 bodies = mail_template._render_field("body_html", group.ids, compute_lang=True)

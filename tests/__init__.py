@@ -9,3 +9,4 @@ from . import test_letters
 from . import test_escalation
 from . import test_integrity
 from . import test_autopilot_cron
+from . import test_autopilot_render

@@ -78,16 +78,24 @@ class TestAutopilotCron(CollectionCommon):
         self.assertEqual(comms.level_id, second)
 
     def test_no_batch_started_past_the_deadline(self):
-        """A pass whose next batch would end after the server's time limit stops before it,
-        having sent nothing: Odoo reschedules it at once and the next pass sends."""
+        """A pass whose next batch would end after the server's time limit stops before it. The
+        first call of a job always sends one batch (a job must progress); the next calls of the
+        same job send nothing, so that Odoo ends the job and reschedules it at once."""
         autopilot = self.env["collection.autopilot"].sudo()
+        self.patch(type(autopilot), "_batch_size", 2)
+        job = autopilot.with_context(cron_end_time=time.monotonic() + 1000)
         with freeze_time("2026-02-03"):
             self.patch(type(autopilot), "_cron_deadline", lambda self: time.monotonic() - 1)
-            budget = autopilot._cron_run()
-            self.assertTrue(budget["stopped"])
-            self.assertEqual(budget["remaining"], 5)
-            self.assertFalse(self._comms("2026-02-03"))
+            budget = job._cron_run()
+            self.assertEqual((budget["stopped"], budget["remaining"]), (True, 3))
+            self.assertEqual(len(self._comms("2026-02-03")), 2)
+            budget = job._cron_run()
+            self.assertEqual(
+                (budget["stopped"], budget["remaining"]), (True, 3), "the same job: nothing more"
+            )
+            self.assertEqual(len(self._comms("2026-02-03")), 2)
             self.patch(type(autopilot), "_cron_deadline", lambda self: float("inf"))
-            budget = autopilot._cron_run()
+            budget = autopilot.with_context(cron_end_time=time.monotonic() + 2000)._cron_run()
         self.assertFalse(budget["stopped"])
         self.assertEqual(len(self._comms("2026-02-03")), 5)
+        self.assertEqual(self._comms("2026-02-03").partner_id, self.customers)
