@@ -1,7 +1,9 @@
 import logging
+import os
 import threading
 import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 from markupsafe import Markup, escape
@@ -966,7 +968,7 @@ class CollectionAutopilot(models.AbstractModel):
             template = self._reminder_template(level.mail_template_id or default_template)
             subjects = template._render_field("subject", comms.ids, compute_lang=True)
             bodies = template._render_field("body_html", comms.ids, compute_lang=True)
-            attachments = self._invoice_attachments(comms) if level.attach_invoices else {}
+            attachments = self._reminder_attachments(level, comms) if level.attach_invoices else {}
             for comm in comms:
                 ordered.append(comm)
                 mail_vals.append(
@@ -1020,6 +1022,13 @@ class CollectionAutopilot(models.AbstractModel):
         comms.invalidate_recordset([field_name])
 
     @api.model
+    def _reminder_attachments(self, level, communications):
+        """The attachments of the emails of `communications` (a level that attaches invoices):
+        ``{communication: [attachment ids]}``. The place to attach something else instead (a
+        statement above a number of invoices): override and call super for the others."""
+        return self._invoice_attachments(communications)
+
+    @api.model
     def _invoice_attachments(self, communications):
         """The PDFs of the overdue invoices, reusing those Odoo already stored; the missing ones
         are rendered in one report call."""
@@ -1037,19 +1046,11 @@ class CollectionAutopilot(models.AbstractModel):
     @api.model
     def _store_invoice_pdfs(self, invoices):
         """Render the invoices' PDFs and store them the way "Send & Print" does (as each
-        invoice's ``invoice_pdf_report_file``), so that the next reminder reuses them.
-
-        One report call renders them all; a wkhtmltopdf without patched Qt (Debian's) cannot
-        render several documents in one run, so there it is one call per invoice.
-        """
+        invoice's ``invoice_pdf_report_file``), so that the next reminder reuses them."""
         report = self.env.ref("account.account_invoices")
-        Report = self.env["ir.actions.report"].sudo().with_company(invoices.company_id[:1])
-        batches = [invoices] if _wkhtml().is_patched_qt else list(invoices)
-        attachments = []
-        for batch in batches:
-            content, report_type = Report._pre_render_qweb_pdf(report.report_name, res_ids=batch.ids)
-            content_by_id = Report._get_splitted_report(report.report_name, content, report_type)
-            attachments += [
+        content_by_id = self._render_invoice_pdfs(report, invoices)
+        self.env["ir.attachment"].sudo().create(
+            [
                 {
                     "name": invoice._get_invoice_report_filename(report=report),
                     "raw": content_by_id[invoice.id],
@@ -1058,11 +1059,56 @@ class CollectionAutopilot(models.AbstractModel):
                     "res_id": invoice.id,
                     "res_field": "invoice_pdf_report_file",
                 }
-                for invoice in batch
+                for invoice in invoices
                 if content_by_id.get(invoice.id)
             ]
-        self.env["ir.attachment"].sudo().create(attachments)
+        )
         invoices.invalidate_recordset(["invoice_pdf_report_id", "invoice_pdf_report_file"])
+
+    @api.model
+    def _render_invoice_pdfs(self, report, invoices):
+        """{invoice id: PDF} of `invoices`. With wkhtmltopdf's patched Qt one report call renders
+        them all. Debian's build cannot render several documents in one run: there each invoice
+        is one wkhtmltopdf process, run in parallel threads (each with its own cursor, reading
+        the committed invoices), as many as the machine has cores."""
+        Report = self.env["ir.actions.report"].sudo().with_company(invoices.company_id[:1])
+        if _wkhtml().is_patched_qt or len(invoices) == 1 or modules.module.current_test:
+            batches = [invoices] if _wkhtml().is_patched_qt else list(invoices)
+            content_by_id = {}
+            for batch in batches:
+                content, report_type = Report._pre_render_qweb_pdf(report.report_name, res_ids=batch.ids)
+                content_by_id.update(Report._get_splitted_report(report.report_name, content, report_type))
+            return content_by_id
+        registry, uid, context = self.env.registry, self.env.uid, dict(Report.env.context)
+
+        def render(invoice_id):
+            try:
+                with registry.cursor() as cr:
+                    # This transaction holds row locks: a render that would wait for one fails
+                    # fast (and is rendered again below) rather than waiting for us forever.
+                    cr.execute("SET LOCAL lock_timeout = '5s'")
+                    env = api.Environment(cr, uid, context, su=True)
+                    thread_report = env["ir.actions.report"]
+                    content, report_type = thread_report._pre_render_qweb_pdf(
+                        report.report_name, res_ids=[invoice_id]
+                    )
+                    rendered = thread_report._get_splitted_report(report.report_name, content, report_type)
+                    cr.rollback()  # a report only reads
+                    return rendered
+            except Exception:
+                _logger.info(
+                    "collections: invoice %s rendered again in the main thread", invoice_id, exc_info=True
+                )
+                return {}
+
+        content_by_id = {}
+        with ThreadPoolExecutor(max_workers=min(os.cpu_count() or 1, len(invoices))) as pool:
+            for rendered in pool.map(render, invoices.ids):
+                content_by_id.update(rendered)
+        for invoice in invoices.filtered(lambda move: move.id not in content_by_id):
+            content, report_type = Report._pre_render_qweb_pdf(report.report_name, res_ids=invoice.ids)
+            content_by_id.update(Report._get_splitted_report(report.report_name, content, report_type))
+        return content_by_id
 
     @api.model
     def _send_sms(self, communications):

@@ -51,13 +51,15 @@ company.collection_autopilot = True
 receivable = env["account.account"].search([("account_type", "=", "asset_receivable"),
                                             ("company_ids", "in", company.ids)])
 template = env.ref("account_credit_control.email_template_credit_control_base")
+template.report_template_ids = False  # OCA's email attaches its summary PDF: no PDF on either side
 oca = env["credit.control.policy"].create({
     "name": "Bench: three emails",
     "company_id": company.id,
     "account_ids": [Command.set(receivable.ids)],
     "level_ids": [Command.create({"name": f"Email {days}", "level": level, "computation_mode": "net_days",
                                   "delay_days": days, "channel": "email", "email_template_id": template.id,
-                                  "custom_text": "Please pay."})
+                                  "custom_text": "Please pay.", "mail_show_invoice_detail": True,
+                                  "custom_mail_text": "<p>Please pay the invoices below.</p>"})
                   for level, days in ((1, 3), (2, 7), (3, 11))],
 })
 company.credit_policy_id = oca
