@@ -93,7 +93,16 @@ class CollectionAutopilot(models.AbstractModel):
         # Tests run in one transaction that they roll back: they never commit.
         commit = not modules.module.current_test
         companies = self.env["res.company"].search([("collection_autopilot", "=", True)])
-        pending = {company: self._pending(company) for company in companies}
+        pending = {}
+        for company in companies:
+            try:
+                pending[company] = self.with_company(company)._pending(company)
+            except Exception:
+                self.env.invalidate_all()
+                _logger.exception(
+                    "collections autopilot failed for company %s; the next daily run retries it", company.id
+                )
+                pending[company] = []
         # Odoo calls this method again and again within one job while it reports progress (at
         # least MIN_RUNS_PER_JOB times): the job's cron_end_time tells a call of a new job.
         job = (self.env.cr.dbname, self.env.context.get("cron_end_time"))
