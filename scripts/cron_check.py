@@ -178,11 +178,12 @@ def run(opts):
             for line in text.splitlines():
                 match = JOB_LINE.match(line)
                 if match and match["name"] == "Collections: autopilot":
-                    passes.append((number, match))
+                    passes.append((line[:23], number, match))  # by the log's timestamp
                 if "virtual real time limit" in line or ("Worker (" in line and "timeout" in line):
                     killed.append(line)
                 if re.search(r" (ERROR|CRITICAL) ", line) or "Traceback" in line:
                     errors.append(line)
+        passes = [(number, match) for _time, number, match in sorted(passes, key=lambda item: item[0])]
         workers = sorted({(number, match["pid"]) for number, match in passes})
         print(
             f"  {len(passes)} cron passes in {elapsed:.0f}s (limit {opts.limit}s per pass, batches of "
