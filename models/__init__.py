@@ -45,3 +45,5 @@ from . import res_partner_collector
 from . import account_chart_template_handover
 from . import res_partner_cockpit
 from . import res_partner_timeline
+from . import res_company_autopilot_run
+from . import ir_qweb

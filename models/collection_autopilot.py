@@ -1,5 +1,9 @@
 import logging
+import os
+import threading
+import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 from markupsafe import Markup, escape
@@ -7,9 +11,11 @@ from psycopg2 import errorcodes, errors
 from psycopg2.errors import UniqueViolation
 
 from odoo import Command, api, fields, models, modules
-from odoo.tools import SQL, split_every
+from odoo.service.server import SLEEP_INTERVAL
+from odoo.tools import SQL, config, split_every
 
 from odoo.addons.base.models.ir_actions_report import _wkhtml
+from odoo.addons.base.models.ir_cron import MIN_TIME_PER_JOB
 
 from ..tools import escalation
 from .res_partner import NEXT_REASONS
@@ -17,6 +23,12 @@ from .res_partner import NEXT_REASONS
 NEXT_REASON_KEYS = {key for key, _label in NEXT_REASONS}
 
 _logger = logging.getLogger(__name__)
+
+# How long the last batch of this process took, per database: a cron pass does not start a
+# batch that would end past its deadline.
+_BATCH_SECONDS = {}
+# The cron job whose passes this process runs, per database (see _cron_run).
+_LAST_JOB = {}
 
 # Another transaction holds or changed the same rows: the customer belongs to another worker
 # (or to the next run), never a failed reminder.
@@ -69,41 +81,149 @@ class CollectionAutopilot(models.AbstractModel):
 
     @api.model
     def _cron_run(self):
+        """The daily cron: every company's customers in batches, each batch reported to Odoo's
+        cron progress API (``ir.cron._commit_progress``).
+
+        When the cron's time runs out (Odoo's own time per job, or the server's
+        ``limit_time_real_cron`` that would kill the worker), the run returns with the customers
+        left as its remaining count: Odoo reschedules it at once ("partially done"), on this or
+        another cron worker, and the next pass starts after the last customer whose batch was
+        committed (the company's ``collection_run_cursor``): nothing is sent twice.
+        """
         # Tests run in one transaction that they roll back: they never commit.
         commit = not modules.module.current_test
-        for company in self.env["res.company"].search([("collection_autopilot", "=", True)]):
-            self._run_company(company, commit)
+        companies = self.env["res.company"].search([("collection_autopilot", "=", True)])
+        pending = {}
+        for company in companies:
+            try:
+                pending[company] = self.with_company(company)._pending(company)
+            except Exception:
+                self.env.invalidate_all()
+                _logger.exception(
+                    "collections autopilot failed for company %s; the next daily run retries it", company.id
+                )
+                pending[company] = []
+        # Odoo calls this method again and again within one job while it reports progress (at
+        # least MIN_RUNS_PER_JOB times): the job's cron_end_time tells a call of a new job.
+        job = (self.env.cr.dbname, self.env.context.get("cron_end_time"))
+        budget = {
+            "remaining": sum(len(ids) for ids in pending.values()),
+            "deadline": self._cron_deadline(),
+            "first_of_job": _LAST_JOB.get(job[0]) != job[1],
+            "batches": 0,
+            "stopped": False,
+        }
+        _LAST_JOB[job[0]] = job[1]
+        for company in companies:
+            if pending[company]:
+                self._run_company(company, commit, pending=pending[company], budget=budget)
+            if budget["stopped"]:
+                break
+        return budget
 
     @api.model
-    def _run_company(self, company, commit):
+    def _pending(self, company):
+        """Ids of the customers today's cron run of `company` has still to look at."""
+        today = fields.Date.context_today(self.with_company(company))
+        ids = self._candidates(company)
+        if company.collection_run_date == today:
+            ids = [partner_id for partner_id in ids if partner_id > company.collection_run_cursor]
+        return ids
+
+    @api.model
+    def _cron_deadline(self):
+        """When this cron pass must have returned (``time.monotonic()``) so that the server does
+        not kill it at ``limit_time_real_cron`` (``limit_time_real`` when -1)."""
+        limit = config["limit_time_real_cron"]
+        if limit is None or limit < 0:
+            limit = config["limit_time_real"]
+        end_time = self.env.context.get("cron_end_time")
+        if not limit or limit <= 0 or end_time is None:
+            return float("inf")
+        limit *= 0.9  # a margin for the other jobs of the pass and the watchdog's rounding
+        started = getattr(threading.current_thread(), "start_time", None)
+        if started:
+            # Threaded server: the limit counts from the cron thread's start on this database.
+            return time.monotonic() + started + limit - time.time()
+        # Prefork cron worker: the watchdog counts from the worker's last ping, before it slept
+        # (up to SLEEP_INTERVAL + 10 s) waiting for a job; the job started MIN_TIME_PER_JOB
+        # before its cron_end_time.
+        return end_time - MIN_TIME_PER_JOB + limit - (SLEEP_INTERVAL + 10)
+
+    @api.model
+    def _out_of_time(self, budget):
+        """Whether another batch would not end before the cron's deadline (judged from the last
+        batch this process ran). The first batch of a job always runs: a job must progress."""
+        if budget["first_of_job"] and not budget["batches"]:
+            return False
+        batch_seconds = _BATCH_SECONDS.get(self.env.cr.dbname, 0.0)
+        return time.monotonic() + 1.5 * batch_seconds > budget["deadline"]
+
+    @api.model
+    def _report_progress(self, processed, remaining, commit):
+        """Commit a batch through Odoo's cron progress API; returns the seconds left to the cron."""
+        if commit:
+            return self.env["ir.cron"]._commit_progress(processed, remaining=remaining)
+        # Under tests nothing is committed; the time left is read as _commit_progress reads it.
+        return max(self.env.context.get("cron_end_time", float("inf")) - time.monotonic(), 0)
+
+    @api.model
+    def _set_run_cursor(self, company, today, partner_id):
+        """Today's run of `company` is done up to `partner_id` (in the batch's transaction)."""
+        self.env.cr.execute(
+            SQL(
+                "UPDATE res_company SET collection_run_date = %s, collection_run_cursor = %s WHERE id = %s",
+                today,
+                partner_id,
+                company.id,
+            )
+        )
+        company.invalidate_recordset(["collection_run_date", "collection_run_cursor"])
+
+    @api.model
+    def _run_company(self, company, commit, pending=None, budget=None):
         """One company's run inside its own transaction boundary: whatever goes wrong there (a
         conflict with a clerk's edit, bad data) is rolled back and logged, its committed batches
-        stay, and the next company runs on a clean transaction."""
+        stay, and the next company runs on a clean transaction.
+
+        With `budget` (the cron), only the customers `pending` are looked at, and a failure
+        closes the company's run for today: the cron is not rescheduled on the same error."""
+        if budget is not None:
+            budget["company_done"] = 0
         try:
             if commit:
-                self.with_company(company)._run(company, commit=True)
+                self.with_company(company)._run(company, commit=True, pending=pending, budget=budget)
             else:
                 with self.env.cr.savepoint():
-                    self.with_company(company)._run(company)
+                    self.with_company(company)._run(company, pending=pending, budget=budget)
         except Exception:
             if commit:
                 self.env.cr.rollback()
             self.env.invalidate_all()
             _logger.exception(
-                "collections autopilot failed for company %s; the next run retries it", company.id
+                "collections autopilot failed for company %s; the next daily run retries it", company.id
             )
+            if budget is not None and pending:
+                today = fields.Date.context_today(self.with_company(company))
+                self._set_run_cursor(company, today, max(pending))
+                budget["remaining"] = max(budget["remaining"] - (len(pending) - budget["company_done"]), 0)
+                self._report_progress(0, budget["remaining"], commit)
             return False
         if commit:
             self.env.cr.commit()  # pylint: disable=invalid-commit
         return True
 
     @api.model
-    def _run(self, company, today=None, partners=None, manual=False, commit=False):
+    def _run(self, company, today=None, partners=None, manual=False, commit=False, pending=None, budget=None):
         """Send the customers of `company` (or only `partners`) what is due to them today.
 
         With `manual` ("send now"), the given customers receive their next reminder now, whatever
         its planned date, a pause by hand or "no automatic reminders"; past the policy's last
         level they receive the last level again.
+
+        With `budget` (the cron, see :meth:`_cron_run`), the customers `pending` are sent in
+        order of id, each batch moves the company's run cursor and is reported to the cron, and
+        the run stops when the cron's time is out (``budget["stopped"]``).
 
         :return: the communications created
         """
@@ -112,21 +232,48 @@ class CollectionAutopilot(models.AbstractModel):
         if not manual:
             self._mark_started(company, today, commit)
             self._update_promises_safely(company, today, commit)
-        candidates = self._candidates(company, partners)
+        candidates = pending if pending is not None else self._candidates(company, partners)
         communications = self.env["collection.communication"]
-        for batch_ids in split_every(self._batch_size, candidates):
+        for batch_ids in split_every(self._get_batch_size(), candidates):
+            if budget is not None and self._out_of_time(budget):
+                budget["stopped"] = True
+                # Nothing processed in this call: Odoo reschedules the job at once.
+                self._report_progress(0, budget["remaining"], commit)
+                break
+            started = time.monotonic()
             if commit:
                 # A fresh transaction per batch: the lock below then reads what other workers
                 # committed up to now.
                 self.env.cr.commit()  # pylint: disable=invalid-commit
             communications |= self._run_batch(company, today, batch_ids, manual)
+            if budget is not None:
+                self._set_run_cursor(company, today, max(batch_ids))
             if commit:
                 self.env.cr.commit()  # pylint: disable=invalid-commit
             # What a batch wrote is not read again: keep memory flat over thousands of customers.
             self.env.flush_all()
             for model in self._batch_models:
                 self.env[model].invalidate_model()
+            if budget is not None:
+                dbname = self.env.cr.dbname
+                _BATCH_SECONDS[dbname] = time.monotonic() - started
+                budget["remaining"] = max(budget["remaining"] - len(batch_ids), 0)
+                budget["company_done"] += len(batch_ids)
+                budget["batches"] += 1
+                if (
+                    self._report_progress(len(batch_ids), budget["remaining"], commit) <= 0
+                    and budget["remaining"]
+                ):
+                    budget["stopped"] = True
+                    break
         return communications
+
+    @api.model
+    def _get_batch_size(self):
+        """Customers per batch (one transaction each); the system parameter
+        ``account_collection.autopilot_batch_size`` sets it when a cron's time limit is short."""
+        size = self.env["ir.config_parameter"].sudo().get_param("account_collection.autopilot_batch_size")
+        return int(size) if size and size.isdigit() and int(size) > 0 else self._batch_size
 
     @api.model
     def _mark_started(self, company, today, commit):
@@ -823,7 +970,7 @@ class CollectionAutopilot(models.AbstractModel):
         mail_vals, ordered = [], []
         reply_to = self._email_reply_to(communications)
         for level, comms in communications.grouped("level_id").items():
-            template = level.mail_template_id
+            template = self._reminder_template(level.mail_template_id)
             subjects = template._render_field("subject", comms.ids, compute_lang=True)
             bodies = self._email_bodies(template, comms)
             attachments = self._email_attachments(level, comms)
@@ -977,6 +1124,13 @@ class CollectionAutopilot(models.AbstractModel):
         return {comm: attachment.ids for comm, attachment in zip(comms, attachments, strict=True)}
 
     @api.model
+    def _reminder_template(self, template):
+        """`template` as the autopilot renders it for a batch of customers: compiled once per
+        (template, language) for all the emails of the run (see ``ir.qweb`` in
+        ``models/ir_qweb.py``), rendered by Odoo's own mail renderer."""
+        return template.with_context(collection_compile_once=True)
+
+    @api.model
     def _link(self, communications, field_name, ids):
         """Set a different many2one value on each communication in one query."""
         if not communications:
@@ -1013,19 +1167,11 @@ class CollectionAutopilot(models.AbstractModel):
     @api.model
     def _store_invoice_pdfs(self, invoices):
         """Render the invoices' PDFs and store them the way "Send & Print" does (as each
-        invoice's ``invoice_pdf_report_file``), so that the next reminder reuses them.
-
-        One report call renders them all; a wkhtmltopdf without patched Qt (Debian's) cannot
-        render several documents in one run, so there it is one call per invoice.
-        """
+        invoice's ``invoice_pdf_report_file``), so that the next reminder reuses them."""
         report = self.env.ref("account.account_invoices")
-        Report = self.env["ir.actions.report"].sudo().with_company(invoices.company_id[:1])
-        batches = [invoices] if _wkhtml().is_patched_qt else list(invoices)
-        attachments = []
-        for batch in batches:
-            content, report_type = Report._pre_render_qweb_pdf(report.report_name, res_ids=batch.ids)
-            content_by_id = Report._get_splitted_report(report.report_name, content, report_type)
-            attachments += [
+        content_by_id = self._render_invoice_pdfs(report, invoices)
+        self.env["ir.attachment"].sudo().create(
+            [
                 {
                     "name": invoice._get_invoice_report_filename(report=report),
                     "raw": content_by_id[invoice.id],
@@ -1034,11 +1180,56 @@ class CollectionAutopilot(models.AbstractModel):
                     "res_id": invoice.id,
                     "res_field": "invoice_pdf_report_file",
                 }
-                for invoice in batch
+                for invoice in invoices
                 if content_by_id.get(invoice.id)
             ]
-        self.env["ir.attachment"].sudo().create(attachments)
+        )
         invoices.invalidate_recordset(["invoice_pdf_report_id", "invoice_pdf_report_file"])
+
+    @api.model
+    def _render_invoice_pdfs(self, report, invoices):
+        """{invoice id: PDF} of `invoices`. With wkhtmltopdf's patched Qt one report call renders
+        them all. Debian's build cannot render several documents in one run: there each invoice
+        is one wkhtmltopdf process, run in parallel threads (each with its own cursor, reading
+        the committed invoices), as many as the machine has cores."""
+        Report = self.env["ir.actions.report"].sudo().with_company(invoices.company_id[:1])
+        if _wkhtml().is_patched_qt or len(invoices) == 1 or modules.module.current_test:
+            batches = [invoices] if _wkhtml().is_patched_qt else list(invoices)
+            content_by_id = {}
+            for batch in batches:
+                content, report_type = Report._pre_render_qweb_pdf(report.report_name, res_ids=batch.ids)
+                content_by_id.update(Report._get_splitted_report(report.report_name, content, report_type))
+            return content_by_id
+        registry, uid, context = self.env.registry, self.env.uid, dict(Report.env.context)
+
+        def render(invoice_id):
+            try:
+                with registry.cursor() as cr:
+                    # This transaction holds row locks: a render that would wait for one fails
+                    # fast (and is rendered again below) rather than waiting for us forever.
+                    cr.execute("SET LOCAL lock_timeout = '5s'")
+                    env = api.Environment(cr, uid, context, su=True)
+                    thread_report = env["ir.actions.report"]
+                    content, report_type = thread_report._pre_render_qweb_pdf(
+                        report.report_name, res_ids=[invoice_id]
+                    )
+                    rendered = thread_report._get_splitted_report(report.report_name, content, report_type)
+                    cr.rollback()  # a report only reads
+                    return rendered
+            except Exception:
+                _logger.info(
+                    "collections: invoice %s rendered again in the main thread", invoice_id, exc_info=True
+                )
+                return {}
+
+        content_by_id = {}
+        with ThreadPoolExecutor(max_workers=min(os.cpu_count() or 1, len(invoices))) as pool:
+            for rendered in pool.map(render, invoices.ids):
+                content_by_id.update(rendered)
+        for invoice in invoices.filtered(lambda move: move.id not in content_by_id):
+            content, report_type = Report._pre_render_qweb_pdf(report.report_name, res_ids=invoice.ids)
+            content_by_id.update(Report._get_splitted_report(report.report_name, content, report_type))
+        return content_by_id
 
     @api.model
     def _send_sms(self, communications):
@@ -1175,7 +1366,7 @@ class CollectionAutopilot(models.AbstractModel):
             mail_default = self.env.ref("account_collection.mail_template_collection_reminder")
             sms_default = self.env.ref("account_collection.sms_template_collection_reminder")
             for level, group in comms.grouped("level_id").items():
-                mail_template = level.mail_template_id or mail_default
+                mail_template = self._reminder_template(level.mail_template_id or mail_default)
                 sms_template = level.sms_template_id or sms_default
                 subjects = mail_template._render_field("subject", group.ids, compute_lang=True)
                 bodies = self._email_bodies(mail_template, group)

@@ -104,3 +104,164 @@ def generate_book(env, customers_count, invoices_count, today, offsets=SPREAD, p
     cr.execute("DROP TABLE book_plan; ANALYZE account_move; ANALYZE account_move_line")
     env.invalidate_all()
     return partners
+
+
+# The mixed book of the side-by-side benchmark (scripts/benchmark_compare.py).
+LANGS = ("en_US", "nl_NL", "de_DE", "fr_FR")
+# Days late of the due dates (negative: not due yet): over every level of a 3/7/11-day policy,
+# before, between and far past them.
+MIXED_OFFSETS = (-20, -2, 1, 3, 5, 7, 9, 11, 15, 30, 60, 120)
+
+
+def _model_moves(env, partner, today, currencies):
+    """One posted model document per (kind, currency): invoice, credit note, invoice in two
+    instalments (half now, half 30 days later)."""
+    term = env["account.payment.term"].create(
+        {
+            "name": "Bench: two instalments",
+            "line_ids": [
+                Command.create({"value": "percent", "value_amount": 50.0, "nb_days": 0}),
+                Command.create({"value": "percent", "value_amount": 50.0, "nb_days": 30}),
+            ],
+        }
+    )
+    models = {}
+    for currency in currencies:
+        for kind in ("invoice", "refund", "instalments"):
+            move = env["account.move"].create(
+                {
+                    "move_type": "out_refund" if kind == "refund" else "out_invoice",
+                    "partner_id": partner.id,
+                    "currency_id": currency.id,
+                    "invoice_date": today - timedelta(days=200),
+                    "invoice_payment_term_id": term.id if kind == "instalments" else False,
+                    "invoice_date_due": today - timedelta(days=200),
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": "Service",
+                                "price_unit": 30.0 if kind == "refund" else 100.0,
+                                "tax_ids": [],
+                            }
+                        )
+                    ],
+                }
+            )
+            move.action_post()
+            models[kind, currency.id] = move
+    return models
+
+
+def generate_mixed_book(env, customers_count, invoices_count, today, seed=14, prefix="Mixed"):
+    """A book with everything a collections run meets, from a deterministic seed: due dates over
+    every level (MIXED_OFFSETS), partial payments (a fifth of the invoices half paid), credit
+    notes (a tenth), invoices in two instalments (a tenth), three currencies and four languages
+    (LANGS, round robin). The same seed and sizes give the same book.
+
+    Documents are copies (by SQL) of model documents posted by Odoo, as in generate_book."""
+    cr = env.cr
+    company = env.company
+    for lang in LANGS[1:]:
+        env["res.lang"]._activate_lang(lang)
+    currencies = [company.currency_id]
+    for code in ("USD", "GBP", "CHF", "EUR"):
+        currency = env.ref(f"base.{code}")
+        if currency not in currencies and len(currencies) < 3:
+            currency.active = True
+            env["res.currency.rate"].create({"currency_id": currency.id, "rate": 1.1 + len(currencies) / 10})
+            currencies.append(currency)
+    partners = env["res.partner"].create(
+        [
+            {
+                "name": f"{prefix} Customer {i:06d}",
+                "email": f"{prefix.lower()}{i}@example.com",
+                "street": f"Street {i}",
+                "city": "Gent",
+                "lang": LANGS[i % len(LANGS)],
+            }
+            for i in range(customers_count)
+        ]
+    )
+    models = _model_moves(env, partners[0], today, currencies)
+    env.flush_all()
+    kinds = [
+        models[kind, currency.id].id
+        for currency in currencies
+        for kind in ("invoice", "refund", "instalments")
+    ]
+    # h: a deterministic hash of (seed, i) that picks the kind, currency, lateness and payment.
+    cr.execute(
+        "CREATE TEMP TABLE book_plan AS "
+        "SELECT i, h, (%(partners)s::int[])[1 + i %% %(n)s] AS partner_id, "
+        "%(today)s::date - (%(offsets)s::int[])[1 + (h / 97) %% %(n_offsets)s] AS due, "
+        "(%(kinds)s::int[])[1 + 3 * ((h / 7) %% 3) + CASE WHEN h %% 10 = 0 THEN 1 WHEN h %% 10 = 1 THEN 2 ELSE 0 END]"
+        " AS model_id, (h / 13) %% 5 = 0 AND h %% 10 != 0 AS partial "
+        "FROM (SELECT i, abs(hashint4(i # %(seed)s)) AS h FROM generate_series(0, %(count)s - 1) AS i) s",
+        {
+            "partners": partners.ids,
+            "n": customers_count,
+            "today": today,
+            "offsets": list(MIXED_OFFSETS),
+            "n_offsets": len(MIXED_OFFSETS),
+            "kinds": kinds,
+            "seed": seed,
+            "count": invoices_count,
+        },
+    )
+    # The plan is a temporary table: without statistics the planner joins it row by row.
+    cr.execute("ANALYZE book_plan")
+    skip = {
+        "id",
+        "name",
+        "partner_id",
+        "commercial_partner_id",
+        "invoice_date_due",
+        "access_token",
+        "sequence_number",
+    }
+    move_cols = _columns(cr, "account_move", skip)
+    cr.execute(
+        SQL(
+            "INSERT INTO account_move (name, partner_id, commercial_partner_id, invoice_date_due, sequence_number, %s) "
+            "SELECT %s || lpad(p.i::text, 7, '0'), p.partner_id, p.partner_id, p.due, p.i, %s "
+            "FROM book_plan p JOIN account_move m ON m.id = p.model_id",
+            SQL(", ").join(SQL.identifier(c) for c in move_cols),
+            f"{prefix.upper()}/",
+            SQL(", ").join(SQL.identifier("m", c) for c in move_cols),
+        )
+    )
+    cr.execute("ANALYZE account_move")
+    line_cols = _columns(cr, "account_move_line", {"id", "move_id", "partner_id", "date_maturity"})
+    cr.execute(
+        SQL(
+            "INSERT INTO account_move_line (move_id, partner_id, date_maturity, %s) "
+            "SELECT nm.id, p.partner_id, l.date_maturity + (p.due - m.invoice_date_due), %s "
+            "FROM book_plan p JOIN account_move nm ON nm.name = %s || lpad(p.i::text, 7, '0') "
+            "JOIN account_move m ON m.id = p.model_id JOIN account_move_line l ON l.move_id = p.model_id",
+            SQL(", ").join(SQL.identifier(c) for c in line_cols),
+            SQL(", ").join(SQL.identifier("l", c) for c in line_cols),
+            f"{prefix.upper()}/",
+        )
+    )
+    # Partial payments: half of what each receivable line of these invoices still owes.
+    cr.execute(
+        SQL(
+            "UPDATE account_move_line l SET amount_residual = round(l.amount_residual / 2, 2), "
+            "amount_residual_currency = round(l.amount_residual_currency / 2, 2) "
+            "FROM account_move nm JOIN book_plan p ON nm.name = %s || lpad(p.i::text, 7, '0') "
+            "WHERE l.move_id = nm.id AND p.partial AND l.display_type = 'payment_term'",
+            f"{prefix.upper()}/",
+        )
+    )
+    cr.execute(
+        SQL(
+            "UPDATE account_move nm SET payment_state = 'partial', amount_residual = round(nm.amount_residual / 2, 2), "
+            "amount_residual_signed = round(nm.amount_residual_signed / 2, 2) "
+            "FROM book_plan p WHERE nm.name = %s || lpad(p.i::text, 7, '0') AND p.partial",
+            f"{prefix.upper()}/",
+        )
+    )
+    # The model documents stay, open on the first customer (nine more documents).
+    cr.execute("DROP TABLE book_plan; ANALYZE account_move; ANALYZE account_move_line")
+    env.invalidate_all()
+    return partners

@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 
 import concurrency_check  # scripts/, beside this file
+import cron_check
 import psycopg2
 from psycopg2 import sql
 
@@ -314,6 +315,28 @@ def main():
             for problem in concurrency_problems:
                 print("  " + problem[:2000])
             print(f"concurrency check: {'FAILED' if concurrency_problems else 'ok'}", flush=True)
+        # The daily run through Odoo's scheduler: two prefork servers, several cron passes.
+        cron_problems = None
+        if whole or os.environ.get("CRON_CHECK"):
+            print(
+                f"cron check: two servers (--workers=2 --max-cron-threads=2) on {cron_check.CUSTOMERS} customers",
+                flush=True,
+            )
+            cron_problems = cron_check.run(
+                argparse.Namespace(
+                    odoo=opts.odoo,
+                    db=test_db,
+                    addons_path=addons_path,
+                    data_dir=str(data_dir),
+                    customers=cron_check.CUSTOMERS,
+                    batch=cron_check.BATCH,
+                    limit=cron_check.LIMIT,
+                    timeout=420,
+                )
+            )
+            for problem in cron_problems:
+                print("  " + problem[:2000])
+            print(f"cron check: {'FAILED' if cron_problems else 'ok'}", flush=True)
         uninstall_problems = check_uninstall(opts.odoo, addons_path, data_dir, test_db) if whole else None
     finally:
         if not os.environ.get("KEEP_DB"):
@@ -336,6 +359,10 @@ def main():
     if concurrency_problems:
         extra += 1
     elif concurrency_problems is not None:
+        passed += 1
+    if cron_problems:
+        extra += 1
+    elif cron_problems is not None:
         passed += 1
     if uninstall_problems:
         extra += 1

@@ -16,3 +16,5 @@ from . import test_readme
 from . import test_reminder_emails
 from . import test_handover_claims
 from . import test_cockpit_clerks
+from . import test_autopilot_cron
+from . import test_autopilot_render

@@ -1,0 +1,272 @@
+"""Side by side: this addon and OCA account_credit_control 19.0 on copies of the same database.
+
+    scripts/benchmark compare                      2,000 and 10,000 customers (5 documents each)
+    scripts/benchmark compare 500:2500             chosen sizes (customers:documents)
+    scripts/benchmark compare --ours-only 100000:500000
+
+For each size: a database with both addons gets the mixed book of scripts/book.py
+(generate_mixed_book, seed 14: due dates over every level, partial payments, credit notes,
+instalments, three currencies, four languages) and an equivalent policy in each addon (three
+email levels at 3, 7 and 11 days after the due date, no PDF); then two copies of it, one run of
+each addon on its copy, each in a fresh ``odoo-bin shell``. The table (decision time, whole run,
+SQL queries, peak memory, customers per second, ratio) is printed and written to
+``$ACCOUNT_COLLECTION_CACHE/benchmark_compare.rst``.
+
+OCA's addon comes from the package registry (``odoo-addon-account-credit-control``, installed
+with ``pip install --no-deps`` into a virtualenv of the cache, used only as an extra addons path).
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+import odoo_suite
+
+OCA_PACKAGE = "odoo-addon-account-credit-control==19.0.*"
+OCA_MODULE = "account_credit_control"
+
+GENERATE = """
+import os, sys, time
+sys.path.insert(0, os.environ["BENCH_SCRIPTS"])
+from book import generate_mixed_book
+from odoo import Command, fields
+company = env.company
+today = fields.Date.context_today(env["res.users"])
+started = time.time()
+partners = generate_mixed_book(env, int(os.environ["BENCH_CUSTOMERS"]), int(os.environ["BENCH_INVOICES"]), today)
+# This addon: three email levels, no courtesy, no PDF.
+policy = env["collection.policy"].create({
+    "name": "Bench: three emails",
+    "level_ids": [Command.create({"name": f"Email {days}", "offset_days": days, "send_email": True,
+                                  "tone": tone}) for days, tone in ((3, "friendly"), (7, "firm"), (11, "formal"))],
+})
+company.collection_policy_id = policy
+company.collection_autopilot = True
+# OCA: the same three levels, by email, on the receivable account.
+receivable = env["account.account"].search([("account_type", "=", "asset_receivable"),
+                                            ("company_ids", "in", company.ids)])
+template = env.ref("account_credit_control.email_template_credit_control_base")
+template.report_template_ids = False  # OCA's email attaches its summary PDF: no PDF on either side
+oca = env["credit.control.policy"].create({
+    "name": "Bench: three emails",
+    "company_id": company.id,
+    "account_ids": [Command.set(receivable.ids)],
+    "level_ids": [Command.create({"name": f"Email {days}", "level": level, "computation_mode": "net_days",
+                                  "delay_days": days, "channel": "email", "email_template_id": template.id,
+                                  "custom_text": "Please pay.", "mail_show_invoice_detail": True,
+                                  "custom_mail_text": "<p>Please pay the invoices below.</p>"})
+                  for level, days in ((1, 3), (2, 7), (3, 11))],
+})
+company.credit_policy_id = oca
+env.cr.commit()
+print("GENERATED", len(partners), "in %.0fs" % (time.time() - started))
+"""
+
+RUN_OURS = """
+import json, resource, time
+from odoo import fields
+company = env.company
+today = fields.Date.context_today(env["res.users"])
+autopilot = env["collection.autopilot"].with_company(company).sudo()
+queries = env.cr.sql_log_count
+started = time.time()
+decisions = autopilot._decide(company, today)
+decide_time, decide_queries = time.time() - started, env.cr.sql_log_count - queries
+env.invalidate_all()
+queries = env.cr.sql_log_count
+started = time.time()
+comms = autopilot._run(company, today)
+run_time, run_queries = time.time() - started, env.cr.sql_log_count - queries
+mails = env["mail.mail"].search_count([("mail_message_id", "in", comms.mail_message_id.ids)])
+print("RESULT " + json.dumps({
+    "decide": decide_time, "decide_queries": decide_queries, "to_remind": len(decisions),
+    "run": run_time, "run_queries": run_queries, "customers": len(comms.partner_id), "emails": mails,
+    "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+}))
+"""
+
+RUN_OCA = """
+import json, resource, time
+from odoo import fields
+company = env.company
+today = fields.Date.context_today(env["res.users"])
+run = env["credit.control.run"].create({"date": today, "policy_ids": [(6, 0, company.credit_policy_id.ids)]})
+queries = env.cr.sql_log_count
+started = time.time()
+run.generate_credit_lines()
+decide_time, decide_queries = time.time() - started, env.cr.sql_log_count - queries
+run.set_to_ready_lines()
+run.run_channel_action()
+env.flush_all()
+run_time, run_queries = time.time() - started, env.cr.sql_log_count - queries
+comms = run.line_ids.communication_id
+mails = env["mail.mail"].search_count([("model", "=", "credit.control.communication"), ("res_id", "in", comms.ids)])
+print("RESULT " + json.dumps({
+    "decide": decide_time, "decide_queries": decide_queries, "to_remind": len(run.line_ids.partner_id),
+    "run": run_time, "run_queries": run_queries, "customers": len(comms.partner_id), "emails": mails,
+    "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+}))
+"""
+
+
+def oca_addons_path(cache):
+    """The folder holding OCA's addon, installed once from the package registry."""
+    venv = cache / "venv-oca-credit-control-19"
+    target = next(venv.glob("lib/python*/site-packages/odoo/addons"), None)
+    if target is None or not (target / OCA_MODULE).exists():
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+        subprocess.run(
+            [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--prefix", str(venv), OCA_PACKAGE],
+            check=True,
+        )
+        target = next(venv.glob("lib/python*/site-packages/odoo/addons"))
+    return str(target)
+
+
+def shell(opts, db, script, extra_env):
+    cmd = [
+        sys.executable,
+        str(opts.odoo / "odoo-bin"),
+        "shell",
+        "--addons-path",
+        opts.addons_path,
+        "--data-dir",
+        str(opts.data_dir),
+        "-d",
+        db,
+        "--no-http",
+        "--log-level",
+        "warn",
+    ]
+    env = dict(os.environ, BENCH_SCRIPTS=str(Path(__file__).parent), **extra_env)
+    proc = subprocess.run(cmd, input=script, env=env, capture_output=True, text=True, check=False)
+    for line in proc.stdout.splitlines():
+        if line.startswith(("RESULT ", "GENERATED ")):
+            return line
+    raise RuntimeError(f"{db}: no result\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+
+
+def row(name, size, result):
+    rate = result["customers"] / result["run"] if result["run"] else 0
+    return [
+        name,
+        size,
+        f"{result['decide']:.1f} s, {result['decide_queries']} q",
+        f"{result['run']:.1f} s",
+        f"{result['run_queries']}",
+        f"{result['peak_mb']:.0f} MB",
+        f"{result['customers']} / {result['emails']}",
+        f"{rate:.1f}",
+    ]
+
+
+def table(rows):
+    head = [
+        "addon",
+        "customers / documents",
+        "decision",
+        "whole run",
+        "SQL queries",
+        "peak memory",
+        "customers / emails",
+        "customers/s",
+    ]
+    rows = [head, *rows]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+    rule = "  ".join("=" * w for w in widths)
+    lines = [rule, "  ".join(c.ljust(w) for c, w in zip(head, widths, strict=True)), rule]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows[1:]]
+    return "\n".join([*lines, rule])
+
+
+def main():
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--odoo", required=True, type=Path)
+    parser.add_argument("--addon", required=True, type=Path)
+    parser.add_argument(
+        "--ours-only", action="store_true", help="only this addon (the 100,000-customer size)"
+    )
+    parser.add_argument("sizes", nargs="*", default=["2000:10000", "10000:50000"])
+    opts = parser.parse_args()
+    cache = Path(os.environ.get("ACCOUNT_COLLECTION_CACHE", Path.home() / ".cache" / odoo_suite.MODULE))
+    opts.data_dir = cache / "odoo-data"
+    addons_path, _links = odoo_suite.addons_path_for(opts.odoo, opts.addon, "ac-compare-")
+    template = odoo_suite.ensure_template(opts.odoo, opts.addon, addons_path, opts.data_dir, cache)
+    modules = [odoo_suite.MODULE]
+    if not opts.ours_only:
+        addons_path += "," + oca_addons_path(cache)
+        modules.append(OCA_MODULE)
+    opts.addons_path = addons_path
+    rows = []
+    for size in opts.sizes:
+        customers, invoices = (int(part) for part in size.split(":"))
+        base = f"ac_cmp_{customers}"
+        copies = {"ours": f"{base}_ours", "oca": f"{base}_oca"}
+        if opts.ours_only:
+            del copies["oca"]
+        extra = {"BENCH_CUSTOMERS": str(customers), "BENCH_INVOICES": str(invoices)}
+        try:
+            odoo_suite.copy_db(template, base, opts.data_dir)
+            install = odoo_suite.odoo_cmd(
+                ["-d", base, "-i", ",".join(modules), "--log-level", "warn"],
+                opts.odoo,
+                addons_path,
+                opts.data_dir,
+            )
+            subprocess.run(install, check=True, capture_output=True)
+            started = time.time()
+            script = (
+                GENERATE
+                if not opts.ours_only
+                else GENERATE.split("# OCA:", maxsplit=1)[0]
+                + ("env.cr.commit()\nprint('GENERATED', len(partners))\n")
+            )
+            print(
+                f"=== {customers} customers / {invoices} documents: {shell(opts, base, script, extra)}",
+                flush=True,
+            )
+            print(f"    book generated in {time.time() - started:.0f}s", flush=True)
+            for db in copies.values():
+                odoo_suite.copy_db(base, db, opts.data_dir)
+            results = {}
+            for name, db in copies.items():
+                line = shell(opts, db, RUN_OURS if name == "ours" else RUN_OCA, extra)
+                results[name] = json.loads(line.split(" ", 1)[1])
+                print(f"    {name}: {results[name]}", flush=True)
+            label = f"{customers:,} / {invoices:,}"
+            rows.append(row("account_collection", label, results["ours"]))
+            if "oca" in results:
+                rows.append(row("OCA credit_control", label, results["oca"]))
+                ours = results["ours"]["customers"] / results["ours"]["run"]
+                oca = results["oca"]["customers"] / results["oca"]["run"]
+                rows.append(
+                    [
+                        "  ratio",
+                        label,
+                        f"{results['oca']['decide'] / results['ours']['decide']:.0f}x",
+                        f"{ours / oca:.0f}x per customer",
+                        "",
+                        "",
+                        "",
+                        "",
+                    ]
+                )
+        finally:
+            if not os.environ.get("KEEP_DB"):
+                for db in [base, *copies.values()]:
+                    odoo_suite.drop_db(db, opts.data_dir)
+    text = table(rows)
+    print(text)
+    (cache / "benchmark_compare.rst").write_text(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

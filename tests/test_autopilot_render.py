@@ -1,0 +1,108 @@
+from unittest.mock import patch
+
+from freezegun import freeze_time
+from lxml import etree
+
+from odoo.tests import tagged
+
+from odoo.addons.base.models.ir_qweb import IrQweb
+
+from ..models import ir_qweb
+from .common import CollectionCommon
+
+
+@tagged("post_install", "-at_install")
+class TestAutopilotRender(CollectionCommon):
+    """The autopilot compiles each email template once per language for a whole run; what it
+    sends must stay byte for byte what Odoo's own rendering of the same template gives, whatever
+    the template says (the comparison is with Odoo's rendering, not with a stored text)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.env.company
+        cls.company.collection_policy_id = cls.policy_standard
+        cls.company.collection_go_live = "catch_up"
+        langs = ["nl_NL", "de_DE", "fr_FR"]
+        for lang in langs:
+            cls.env["res.lang"]._activate_lang(lang)
+        cls.env["ir.module.module"]._load_module_terms(["account_collection"], langs, overwrite=True)
+        cls.usd = cls.setup_other_currency("USD", rounding=0.01)
+        address = {"street": "Dorpsstraat 12", "zip": "3500 AA", "city": "Utrecht"}
+        cls.customers = cls.env["res.partner"].create(
+            [
+                {"name": f"Render {lang} {i}", "lang": lang, "email": f"r{i}{lang}@example.com", **address}
+                for lang in ["en_US", *langs]
+                for i in range(2)
+            ]
+        )
+        for number, customer in enumerate(cls.customers):
+            # Several invoices, a currency of their own for some, days late over the levels.
+            cls._invoice(customer, 100.0 + number, "2026-01-01", "2026-01-31")
+            cls._invoice(customer, 40.5, "2026-01-10", "2026-02-01", currency=cls.usd if number % 2 else None)
+            cls._invoice(customer, 75.25, "2026-01-20", "2026-03-01")
+
+    def _sent(self, day):
+        with freeze_time(day):
+            comms = self.env["collection.autopilot"].sudo()._run(self.company)
+        self.assertEqual(comms.partner_id, self.customers)
+        return comms
+
+    def _assert_as_odoo_renders(self, comms):
+        mails = self.env["mail.mail"].search([("mail_message_id", "in", comms.mail_message_id.ids)])
+        self.assertEqual(len(mails), len(comms))
+        mail_of = {mail.mail_message_id: mail for mail in mails}
+        for level, group in comms.grouped("level_id").items():
+            template = level.mail_template_id or self.env.ref(
+                "account_collection.mail_template_collection_reminder"
+            )
+            # Odoo's own rendering: no flag, every email compiled on its own.
+            bodies = template.sudo()._render_field("body_html", group.ids, compute_lang=True)
+            subjects = template.sudo()._render_field("subject", group.ids, compute_lang=True)
+            for comm in group:
+                mail = mail_of[comm.mail_message_id]
+                self.assertEqual(mail.body_html, bodies[comm.id], f"{comm.partner_id.lang}, {level.name}")
+                self.assertEqual(mail.subject, subjects[comm.id])
+        self.assertEqual(len({mail.body_html for mail in mails}), len(mails), "each email its own values")
+
+    def test_emails_as_odoo_renders_them(self):
+        self._assert_as_odoo_renders(self._sent("2026-02-03"))
+        # Another level (another template), the customers' other invoices late too.
+        self._assert_as_odoo_renders(self._sent("2026-03-10"))
+
+    def test_edited_template_still_as_odoo_renders(self):
+        """A template changed in the database (another text, another structure) is compiled again
+        and still rendered as Odoo renders it."""
+        template = self.env.ref("account_collection.mail_template_collection_reminder")
+        # The preview renders (and compiles) the shipped text, then rolls back what it created.
+        previews, _skipped = self.env["collection.autopilot"].sudo()._preview(self.company, self.customers)
+        self.assertTrue(previews)
+        template.body_html = (
+            '<div><p>Hello <t t-out="object.partner_id.name"/>,</p><ul><t t-foreach="object.line_ids" t-as="line">'
+            '<li t-out="line.move_id.name"/></t></ul><p t-out="object.amount_claimed"/></div>'
+        )
+        comms = self._sent("2026-02-03")
+        mails = self.env["mail.mail"].search([("mail_message_id", "in", comms.mail_message_id.ids)])
+        english = mails.filtered(lambda mail: mail.recipient_ids.lang == "en_US")
+        self.assertEqual(len(english), 2)
+        # The other languages keep their own translation of the old text, as Odoo does.
+        self.assertTrue(all("<ul><li>" in mail.body_html for mail in english), "the edited text is sent")
+        self.assertFalse(any("<ul><li>" in mail.body_html for mail in mails - english))
+        self._assert_as_odoo_renders(comms)
+
+    def test_compiled_once_per_language(self):
+        ir_qweb._COMPILED.clear()
+        compiled = []
+        original = IrQweb._generate_code_uncached
+
+        def counting(qweb, template):
+            if isinstance(template, etree._Element):
+                compiled.append(qweb.env.context.get("lang"))
+            return original(qweb, template)
+
+        with patch.object(IrQweb, "_generate_code_uncached", counting):
+            comms = self._sent("2026-02-03")
+        self.assertEqual(len(comms), 8)
+        # One template for this level, four languages: four compilations for eight emails
+        # (Odoo alone compiles once per email).
+        self.assertEqual(sorted(compiled), sorted(["en_US", "nl_NL", "de_DE", "fr_FR"]))
