@@ -38,3 +38,4 @@ from . import account_move_payment_plan
 from . import res_partner_payment_plan
 from . import collection_autopilot_payment_plan
 from . import collection_communication_payment_plan
+from . import collection_payment_plan_handover

@@ -11,3 +11,4 @@ from . import test_integrity
 from . import test_handover
 from . import test_claims
 from . import test_payment_plan
+from . import test_payment_plan_integration
