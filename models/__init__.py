@@ -39,3 +39,4 @@ from . import res_partner_payment_plan
 from . import collection_autopilot_payment_plan
 from . import collection_communication_payment_plan
 from . import collection_payment_plan_handover
+from . import collection_payment_plan_fee

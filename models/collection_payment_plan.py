@@ -159,10 +159,19 @@ class CollectionPaymentPlan(models.Model):
         if not lines:
             return []
         paid = self.currency_id.round(
-            max(self.amount_total - sum(self.move_ids.mapped("amount_residual")), 0.0)
+            max(
+                self.amount_total
+                - self._amount_not_invoiced()
+                - sum(self.move_ids.mapped("amount_residual")),
+                0.0,
+            )
         )
         states = payment_plan.instalment_states(lines.mapped("amount"), lines.mapped("date"), paid, today)
         return list(zip(lines, states, strict=True))
+
+    def _amount_not_invoiced(self):
+        """What the total counts that no invoice of the plan carries yet (a fee charged later)."""
+        return 0.0
 
     @api.depends("move_ids.amount_residual", "line_ids.amount", "line_ids.date", "amount_total", "state")
     def _compute_allocation(self):

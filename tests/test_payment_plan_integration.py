@@ -5,7 +5,7 @@ from unittest.mock import patch
 
 from freezegun import freeze_time
 
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
@@ -269,3 +269,86 @@ class TestPaymentPlanIntegration(PaymentPlanCommon):
             partner.collection_next_action,
             "Insolvent since 03/15/2026: no reminders nor plans; file the claim with the trustee by 06/30/2026.",
         )
+
+
+@tagged("post_install", "-at_install")
+class TestPaymentPlanFee(PaymentPlanCommon):
+    """The optional plan fee: charged once as a charge invoice of the claims, covered by the plan."""
+
+    def test_plan_fee_charged_once_with_tax_and_covered_by_the_plan(self):
+        self.company.collection_fee_tax_id = self.tax_sale_a  # 15 %
+        fee_account = self.company.collection_fee_account_id
+        self.assertTrue(fee_account)
+        invoice = self._invoice(self.customer, 300.0, "2026-01-01", "2026-01-31")
+        plan = self._plan(invoice, "2026-03-01", first_date=date(2026, 3, 10), fee_amount=30.0)
+        self.assertEqual(plan.fee_amount, 30.0)
+        self.assertEqual(plan.fee_total, 34.5)
+        self.assertEqual(plan.amount_total, 334.5, "the schedule and the agreement include the fee")
+        self.assertEqual(plan.line_ids.mapped("amount"), [111.5, 111.5, 111.5])
+        self.assertEqual(plan.amount_paid, 0.0, "the fee not yet invoiced is not counted as paid")
+        self.assertFalse(plan.fee_move_id, "nothing charged before the customer agrees")
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html("account_collection.action_report_collection_payment_plan", plan.ids)[0]
+            .decode()
+        )
+        self.assertIn("Payment plan fee", html)
+        self.assertIn("34.50", html)
+
+        with freeze_time("2026-03-01"):
+            plan.action_activate()
+        charge = plan.fee_move_id
+        self.assertEqual(charge.state, "posted")
+        self.assertEqual(charge.move_type, "out_invoice")
+        self.assertTrue(charge.collection_is_charge)
+        self.assertEqual(charge.partner_id, self.customer)
+        self.assertEqual(
+            charge.invoice_line_ids.product_id, self.env.ref("account_collection.product_collection_fee")
+        )
+        self.assertEqual(charge.invoice_line_ids.account_id, fee_account)
+        self.assertEqual(charge.invoice_line_ids.tax_ids, self.tax_sale_a)
+        self.assertEqual(charge.amount_untaxed, 30.0)
+        self.assertEqual(charge.amount_tax, 4.5)
+        self.assertEqual(charge.amount_total, 34.5)
+        fee_line = charge.line_ids.filtered(lambda line: line.account_id == fee_account)
+        self.assertEqual(fee_line.balance, -30.0)
+        self.assertEqual(sum(charge.line_ids.mapped("balance")), 0.0)
+        # The covered invoice is not changed; the plan covers the fee invoice too.
+        self.assertEqual(invoice.amount_total, 300.0)
+        self.assertEqual(invoice.amount_residual, 300.0)
+        self.assertEqual(plan.move_ids, invoice | charge)
+        self.assertEqual(charge.collection_payment_plan_id, plan)
+        self.assertEqual(plan.amount_paid, 0.0)
+        claim = self.env["collection.claim"].search([("charge_move_id", "=", charge.id)])
+        self.assertEqual((claim.kind, claim.amount, claim.move_id), ("fee", 30.0, invoice))
+
+        # Charged once: activating again is refused, charging again issues nothing.
+        with self.assertRaises(UserError):
+            plan.action_activate()
+        self.assertFalse(plan._charge_fee())
+        charges = self.env["account.move"].search(
+            [("partner_id", "=", self.customer.id), ("collection_is_charge", "=", True)]
+        )
+        self.assertEqual(charges, charge)
+        with self.assertRaises(AccessError):
+            plan.write({"fee_amount": 0.0})
+
+        # Payments on either invoice count toward the instalments; all paid completes the plan.
+        with freeze_time("2026-03-09"):
+            self._pay(charge, 34.5, "2026-03-09")
+            self._pay(invoice, 77.0, "2026-03-09")
+            plan.invalidate_recordset()
+            self.assertEqual(plan.amount_paid, 111.5)
+            self.assertEqual(plan.line_ids.mapped("state"), ["paid", "due", "due"])
+        self._pay(invoice, 223.0, "2026-03-20")
+        self._run("2026-03-20")
+        self.assertEqual(plan.state, "completed")
+
+    def test_plan_fee_refused_without_fee_account(self):
+        self.company.collection_fee_account_id = False
+        invoice = self._invoice(self.customer, 300.0, "2026-01-01", "2026-01-31")
+        with self.assertRaisesRegex(UserError, "Fees and interest cannot be charged"):
+            self._plan(invoice, "2026-03-01", first_date=date(2026, 3, 10), fee_amount=30.0)
+        with self.assertRaisesRegex(UserError, "cannot be negative"):
+            self._plan(invoice, "2026-03-01", first_date=date(2026, 3, 10), fee_amount=-5.0)
+        self.assertFalse(self.env["collection.payment.plan"].search([("partner_id", "=", self.customer.id)]))
