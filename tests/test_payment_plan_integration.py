@@ -11,6 +11,8 @@ from odoo.tools import mute_logger
 
 from .test_payment_plan import PaymentPlanCommon
 
+SIGNATURE = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+
 
 @tagged("post_install", "-at_install")
 class TestPaymentPlanIntegration(PaymentPlanCommon):
@@ -352,3 +354,19 @@ class TestPaymentPlanFee(PaymentPlanCommon):
         with self.assertRaisesRegex(UserError, "cannot be negative"):
             self._plan(invoice, "2026-03-01", first_date=date(2026, 3, 10), fee_amount=-5.0)
         self.assertFalse(self.env["collection.payment.plan"].search([("partner_id", "=", self.customer.id)]))
+
+    def test_plan_fee_charged_when_the_customer_accepts_online(self):
+        invoice = self._invoice(self.customer, 200.0, "2026-01-01", "2026-01-31")
+        plan = self._plan(invoice, "2026-03-01", count=2, first_date=date(2026, 3, 10), fee_amount=20.0)
+        self.assertEqual(plan.amount_total, 200.0 + plan.fee_total)
+        with freeze_time("2026-03-01"):
+            plan.action_propose()
+            self.assertFalse(plan.fee_move_id)
+            # What the portal controller does for the customer (public user, the plan in sudo).
+            public = self.env.ref("base.public_user")
+            plan.with_user(public).sudo()._accept("Jan Plan", SIGNATURE, "127.0.0.1")
+        self.assertEqual(plan.state, "active")
+        self.assertEqual(plan.fee_move_id.state, "posted")
+        self.assertEqual(plan.fee_move_id.amount_total, plan.fee_total)
+        self.assertEqual(plan.move_ids, invoice | plan.fee_move_id)
+        self.assertEqual(invoice.amount_residual, 200.0)
