@@ -47,3 +47,5 @@ from . import res_partner_cockpit
 from . import res_partner_timeline
 from . import res_company_autopilot_run
 from . import ir_qweb
+from . import collection_payment_plan_handover
+from . import collection_payment_plan_fee

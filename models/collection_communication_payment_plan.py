@@ -43,3 +43,15 @@ class CollectionCommunication(models.Model):
             )
         )
         return result
+
+    def _letter_values(self):
+        values = super()._letter_values()
+        if self.payment_plan_kind == "broken" and self.payment_plan_id:
+            # The letter says what the email would have said: the plan is cancelled, the balance due.
+            lang = values["lang"]
+            plan = self.payment_plan_id.with_context(lang=lang, plan_line_id=self.payment_plan_line_id.id)
+            values.update(
+                subject=plan.env._("Your payment plan %(plan)s is cancelled", plan=plan.name),
+                intro=plan._mail_paragraphs("broken"),
+            )
+        return values

@@ -1,4 +1,5 @@
 import base64
+import logging
 from datetime import timedelta
 
 from markupsafe import Markup, escape
@@ -51,6 +52,8 @@ PLAN_PROTECTED_FIELDS = frozenset(
 )
 # Plans that hold their invoices: another plan cannot take them.
 OPEN_PLAN_STATES = ("draft", "proposed", "active")
+
+_logger = logging.getLogger(__name__)
 
 
 class CollectionPaymentPlan(models.Model):
@@ -156,10 +159,19 @@ class CollectionPaymentPlan(models.Model):
         if not lines:
             return []
         paid = self.currency_id.round(
-            max(self.amount_total - sum(self.move_ids.mapped("amount_residual")), 0.0)
+            max(
+                self.amount_total
+                - self._amount_not_invoiced()
+                - sum(self.move_ids.mapped("amount_residual")),
+                0.0,
+            )
         )
         states = payment_plan.instalment_states(lines.mapped("amount"), lines.mapped("date"), paid, today)
         return list(zip(lines, states, strict=True))
+
+    def _amount_not_invoiced(self):
+        """What the total counts that no invoice of the plan carries yet (a fee charged later)."""
+        return 0.0
 
     @api.depends("move_ids.amount_residual", "line_ids.amount", "line_ids.date", "amount_total", "state")
     def _compute_allocation(self):
@@ -413,28 +425,56 @@ class CollectionPaymentPlan(models.Model):
     # ------------------------------------------------------------------------------------------
 
     @api.model
-    def _run_daily(self, company, today):
-        """Complete the plans paid in full, break those unpaid past the grace days, and send the
-        instalment reminders due today. Called by the autopilot's run for `company`."""
-        plans = (
+    def _plans_to_run(self, company):
+        return (
             self.sudo()
             .with_context(tracking_disable=False)
             .search([("company_id", "=", company.id), ("state", "=", "active")])
         )
+
+    @api.model
+    def _run_daily(self, company, today):
+        """Complete the plans paid in full, break those unpaid past the grace days, and send the
+        instalment reminders due today. Called by the autopilot's run for `company`.
+
+        Each plan in a savepoint of its own, as the autopilot does per customer: a failure on one
+        plan is logged on that plan and the run goes on with the others (the next run retries it).
+        """
+        communications = self.env["collection.communication"]
+        plans = self._plans_to_run(company)
         if not plans:
-            return self.env["collection.communication"]
+            return communications
         # The states change with the day, not only with payments.
         dated = plans.with_context(collection_today=today)
         dated.line_ids._compute_allocation()
         dated._compute_allocation()
-        done = plans.filtered(lambda plan: all(line.state == "paid" for line in plan.line_ids))
-        done._plan_writer().write({"state": "completed", "closed_date": today})
-        for plan in done:
-            plan.message_post(body=self.env._("Every instalment is paid: the payment plan is completed."))
-        running = plans - done
-        broken = running.filtered(lambda plan: plan._broken_line(today))
-        notices = broken._break(today)
-        return notices | (running - broken)._send_instalment_reminders(today)
+        for plan in plans:
+            try:
+                with self.env.cr.savepoint():
+                    communications |= plan._run_plan(today)
+            except Exception as error:
+                self.env.invalidate_all()
+                _logger.warning("payment plan %s failed in the daily run: %s", plan.id, error, exc_info=True)
+                plan._message_log(
+                    body=self.env._(
+                        "The daily run failed on this plan on %(date)s and left it as it was (the next run "
+                        "retries it): %(error)s",
+                        date=fields.Date.to_string(today),
+                        error=str(error),
+                    )
+                )
+        return communications
+
+    def _run_plan(self, today):
+        """One plan's step of the daily run: completed, broken, or its reminders due today."""
+        self.ensure_one()
+        if all(line.state == "paid" for line in self.line_ids):
+            self._plan_writer().write({"state": "completed", "closed_date": today})
+            self.message_post(body=self.env._("Every instalment is paid: the payment plan is completed."))
+            return self.env["collection.communication"]
+        if self._broken_line(today):
+            return self._break(today)
+        return self._send_instalment_reminders(today)
 
     def _broken_line(self, today):
         self.ensure_one()
@@ -534,6 +574,7 @@ class CollectionPaymentPlan(models.Model):
             return self.env["collection.communication"]
         amount = line.amount - line.amount_paid if line else self.amount_total - self.amount_paid
         moves = self.move_ids.filtered(lambda move: not move.currency_id.is_zero(move.amount_residual))
+        letter = kind == "broken" and not partner.email
         comm = (
             self.env["collection.communication"]
             .sudo()
@@ -549,7 +590,14 @@ class CollectionPaymentPlan(models.Model):
                     "amount_claimed": amount,
                     "amount_coming": amount if kind == "courtesy" else 0.0,
                     "channel_email": bool(partner.email),
-                    "error": False if partner.email else self.env._("The customer has no email address."),
+                    # Without an email address, the notice that the plan is cancelled goes by letter
+                    # (in the letter queue, as the autopilot's letters); an instalment's is recorded as
+                    # not sent.
+                    "channel_letter": letter,
+                    "letter_state": "to_print" if letter else False,
+                    "error": False
+                    if partner.email or letter
+                    else self.env._("The customer has no email address."),
                     "payment_plan_id": self.id,
                     "payment_plan_line_id": line.id if line else False,
                     "payment_plan_kind": kind,

@@ -18,3 +18,4 @@ from . import test_handover_claims
 from . import test_cockpit_clerks
 from . import test_autopilot_cron
 from . import test_autopilot_render
+from . import test_payment_plan_integration

@@ -13,3 +13,4 @@ from . import collection_charge
 from . import collection_claim_waive
 from . import collection_payment_plan_create
 from . import collection_call_payment_plan
+from . import collection_payment_plan_create_fee
