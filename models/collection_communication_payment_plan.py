@@ -44,8 +44,8 @@ class CollectionCommunication(models.Model):
         )
         return result
 
-    def _letter_values(self):
-        values = super()._letter_values()
+    def _letter_values(self, is_email=False):
+        values = super()._letter_values(is_email=is_email)
         if self.payment_plan_kind == "broken" and self.payment_plan_id:
             # The letter says what the email would have said: the plan is cancelled, the balance due.
             lang = values["lang"]

@@ -56,8 +56,8 @@ class TestAutopilotRender(CollectionCommon):
             template = level.mail_template_id or self.env.ref(
                 "account_collection.mail_template_collection_reminder"
             )
-            # Odoo's own rendering: no flag, every email compiled on its own.
-            bodies = template.sudo()._render_field("body_html", group.ids, compute_lang=True)
+            # Odoo's own rendering: no flag, every email compiled on its own, in the same layout.
+            bodies = self.env["collection.autopilot"].sudo()._email_bodies(template.sudo(), group)
             subjects = template.sudo()._render_field("subject", group.ids, compute_lang=True)
             for comm in group:
                 mail = mail_of[comm.mail_message_id]
