@@ -104,23 +104,64 @@ class AccountChartTemplate(models.AbstractModel):
                 .id
             )
         first_setup = not company.collection_allowance_account_id
-        Account = self.env["account.account"].sudo().with_company(company)
-        receivable = Account.search(
-            [("company_ids", "in", company.id), ("account_type", "=", "asset_receivable")], limit=1
-        )
-        digits = len(receivable.code or "")
+        digits = self._collection_code_digits(company)
         for field, name, account_type, generic_code in COLLECTION_NEW_ACCOUNTS:
             if company[field]:
                 continue
             account = chart.ref(mapping[field], raise_if_not_found=False) if field in mapping else None
             if not account:
-                code = (new_codes.get(field) or generic_code).ljust(max(digits, 4), "0")
-                if Account.search_count([("code", "=", code), ("company_ids", "in", company.id)], limit=1):
-                    code = Account._search_new_account_code(code)
-                account = Account.create(
-                    {"name": name, "code": code, "account_type": account_type, "company_ids": [company.id]}
+                account = self._collection_new_account(
+                    company,
+                    new_codes.get(field) or generic_code,
+                    digits,
+                    {"name": name, "account_type": account_type},
                 )
             vals[field] = account.id
         if relief and first_setup:
             vals["collection_vat_relief"], vals["collection_vat_relief_months"] = relief
         company.write(vals)
+
+    def _collection_code_digits(self, company):
+        """How many digits the chart's codes have (that of a receivable account; 0 if none)."""
+        receivable = (
+            self.env["account.account"]
+            .sudo()
+            .with_company(company)
+            .search([("company_ids", "in", company.id), ("account_type", "=", "asset_receivable")], limit=1)
+        )
+        return len(receivable.code or "")
+
+    def _collection_new_account(self, company, code, digits, vals):
+        """Create an account of `company` with `vals` at `code` (a 4-digit code, padded with zeros to the
+        chart's `digits`; the next free code if it is taken)."""
+        Account = self.env["account.account"].sudo().with_company(company)
+        code = code.ljust(max(digits, 4), "0")
+        if Account.search_count([("code", "=", code), ("company_ids", "in", company.id)], limit=1):
+            code = Account._search_new_account_code(code)
+        return Account.create({**vals, "code": code, "company_ids": [company.id]})
+
+    def _collection_create_accounts(self, company, template_code, accounts, codes_by_chart):
+        """Create the accounts of `company` still missing and set them on it.
+
+        `accounts`: [(company field, code for a 4-digit chart, account values)]; `codes_by_chart`:
+        {chart template code: {field: code}} where the generic codes clash with the chart's numbering
+        (a child template inherits its parent's codes). Accounts already set are kept.
+        """
+        company = company.sudo()
+        template_code = template_code or company.chart_template
+        if not template_code:
+            return
+        codes = self.sudo().with_company(company)._get_parent_template(template_code) or [template_code]
+        new_codes = {}
+        for code in reversed(codes):
+            new_codes.update(codes_by_chart.get(code, {}))
+        digits = self._collection_code_digits(company)
+        vals = {}
+        for field, generic_code, account_vals in accounts:
+            if company[field]:
+                continue
+            vals[field] = self._collection_new_account(
+                company, new_codes.get(field) or generic_code, digits, account_vals
+            ).id
+        if vals:
+            company.write(vals)

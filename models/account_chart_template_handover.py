@@ -37,35 +37,14 @@ class AccountChartTemplate(models.AbstractModel):
     def _collection_setup_company(self, company, template_code=None):
         """Also the hand-over accounts, for new charts and (from the install hook) existing ones;
         accounts already set are kept."""
-        super()._collection_setup_company(company, template_code)
-        company = company.sudo()
-        template_code = template_code or company.chart_template
-        if not template_code:
-            return
-        codes = self.sudo().with_company(company)._get_parent_template(template_code) or [template_code]
-        new_codes = {}
-        for code in reversed(codes):
-            new_codes.update(HANDOVER_CODES.get(code, {}))
-        Account = self.env["account.account"].sudo().with_company(company)
-        receivable = Account.search(
-            [("company_ids", "in", company.id), ("account_type", "=", "asset_receivable")], limit=1
+        res = super()._collection_setup_company(company, template_code)
+        self._collection_create_accounts(
+            company,
+            template_code,
+            [
+                (field, code, {"name": name, "account_type": account_type, "reconcile": reconcile})
+                for field, name, account_type, reconcile, code in HANDOVER_ACCOUNTS
+            ],
+            HANDOVER_CODES,
         )
-        digits = len(receivable.code or "")
-        vals = {}
-        for field, name, account_type, reconcile, generic_code in HANDOVER_ACCOUNTS:
-            if company[field]:
-                continue
-            code = (new_codes.get(field) or generic_code).ljust(max(digits, 4), "0")
-            if Account.search_count([("code", "=", code), ("company_ids", "in", company.id)], limit=1):
-                code = Account._search_new_account_code(code)
-            vals[field] = Account.create(
-                {
-                    "name": name,
-                    "code": code,
-                    "account_type": account_type,
-                    "reconcile": reconcile,
-                    "company_ids": [company.id],
-                }
-            ).id
-        if vals:
-            company.write(vals)
+        return res

@@ -655,6 +655,14 @@ class CollectionHandover(models.Model):
     def _to_company(self, amount, date):
         return self.currency_id._convert(amount, self.company_id.currency_id, self.company_id, date)
 
+    def _amount_line(self, account, amount, date, role, name, partner, credit=False):
+        """A journal item of `amount` (invoice currency) converted at `date`; `credit` books it on the
+        credit side (the amount and its conversion negated, so both sides round alike)."""
+        sign = -1 if credit else 1
+        return self._line_vals(
+            account, sign * amount, sign * self._to_company(amount, date), role, name, partner
+        )
+
     def _receivable_lines(self, allocation, date, name):
         """Cr the customer's receivable of each invoice for its allocated amount."""
         lines = []
@@ -753,10 +761,10 @@ class CollectionHandover(models.Model):
         fee = currency.round(total * self.fee_rate / 100.0)
         name = self.env._("Invoices sold to %(factor)s (%(name)s)", factor=factor.name, name=self.name)
         lines = [
-            self._line_vals(
+            self._amount_line(
                 self._account("collection_factor_receivable_account_id"),
                 advance,
-                self._to_company(advance, date),
+                date,
                 "advance",
                 name,
                 factor,
@@ -764,25 +772,21 @@ class CollectionHandover(models.Model):
         ]
         if not currency.is_zero(fee):
             lines.append(
-                self._line_vals(
-                    self._account("collection_factor_fee_account_id"),
-                    fee,
-                    self._to_company(fee, date),
-                    "fee",
-                    name,
-                    factor,
+                self._amount_line(
+                    self._account("collection_factor_fee_account_id"), fee, date, "fee", name, factor
                 )
             )
         if self.recourse:
             owed = advance + fee
             lines.append(
-                self._line_vals(
+                self._amount_line(
                     self._account("collection_factor_liability_account_id"),
-                    -owed,
-                    -self._to_company(owed, date),
+                    owed,
+                    date,
                     "liability",
                     name,
                     factor,
+                    credit=True,
                 )
             )
         else:
@@ -792,10 +796,10 @@ class CollectionHandover(models.Model):
             reserve = currency.round(total - advance - fee)
             if not currency.is_zero(reserve):
                 lines.append(
-                    self._line_vals(
+                    self._amount_line(
                         self._account("collection_factor_reserve_account_id"),
                         reserve,
-                        self._to_company(reserve, date),
+                        date,
                         "reserve",
                         name,
                         factor,
@@ -834,21 +838,17 @@ class CollectionHandover(models.Model):
         lines = self._receivable_lines(self._allocate(amount), date, name)
         if not currency.is_zero(commission):
             lines.append(
-                self._line_vals(
+                self._amount_line(
                     self._account("collection_commission_account_id"),
                     commission,
-                    self._to_company(commission, date),
+                    date,
                     "commission",
                     name,
                     receiver,
                 )
             )
         if not currency.is_zero(net):
-            lines.append(
-                self._line_vals(
-                    self._bank_account(journal), net, self._to_company(net, date), "bank", name, receiver
-                )
-            )
+            lines.append(self._amount_line(self._bank_account(journal), net, date, "bank", name, receiver))
         entry = self._post_entry(lines, date, name)
         self._update_recovery_state()
         return entry
@@ -880,10 +880,10 @@ class CollectionHandover(models.Model):
             due = currency.round(open_amount - owed)
             lines = self._receivable_lines({move: move.amount_residual for move in self.move_ids}, date, name)
             lines.append(
-                self._line_vals(
+                self._amount_line(
                     self._account("collection_factor_liability_account_id"),
                     owed,
-                    self._to_company(owed, date),
+                    date,
                     "liability",
                     name,
                     factor,
@@ -892,13 +892,14 @@ class CollectionHandover(models.Model):
         else:
             due = self.amount_reserve
             lines = [
-                self._line_vals(
+                self._amount_line(
                     self._account("collection_factor_reserve_account_id"),
-                    -due,
-                    -self._to_company(due, date),
+                    due,
+                    date,
                     "reserve",
                     name,
                     factor,
+                    credit=True,
                 )
             ]
         if currency.compare_amounts(amount, 0) < 0 or currency.compare_amounts(amount, due) > 0:
@@ -911,21 +912,12 @@ class CollectionHandover(models.Model):
         kept = currency.round(due - amount)
         if not currency.is_zero(kept):
             lines.append(
-                self._line_vals(
-                    self._account("collection_factor_fee_account_id"),
-                    kept,
-                    self._to_company(kept, date),
-                    "fee",
-                    name,
-                    factor,
+                self._amount_line(
+                    self._account("collection_factor_fee_account_id"), kept, date, "fee", name, factor
                 )
             )
         if not currency.is_zero(amount):
-            lines.append(
-                self._line_vals(
-                    self._bank_account(journal), amount, self._to_company(amount, date), "bank", name, factor
-                )
-            )
+            lines.append(self._amount_line(self._bank_account(journal), amount, date, "bank", name, factor))
         entry = self._post_entry(lines, date, name)
         self.state = "recovered"
         self._refresh_customer()
@@ -954,21 +946,11 @@ class CollectionHandover(models.Model):
         owed = self.amount_liability
         name = self.env._("Buy-back from %(factor)s (%(name)s)", factor=factor.name, name=self.name)
         lines = [
-            self._line_vals(
-                self._account("collection_factor_liability_account_id"),
-                owed,
-                self._to_company(owed, date),
-                "liability",
-                name,
-                factor,
+            self._amount_line(
+                self._account("collection_factor_liability_account_id"), owed, date, "liability", name, factor
             ),
-            self._line_vals(
-                self._bank_account(journal, outbound=True),
-                -owed,
-                -self._to_company(owed, date),
-                "bank",
-                name,
-                factor,
+            self._amount_line(
+                self._bank_account(journal, outbound=True), owed, date, "bank", name, factor, credit=True
             ),
         ]
         if currency.is_zero(owed):

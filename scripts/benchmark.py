@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+import _odoo_proc
 import odoo_suite
 
 
@@ -30,20 +31,7 @@ def main():
                 ["-d", db, "-i", odoo_suite.MODULE, "--log-level", "warn"], opts.odoo, addons_path, data_dir
             )
             subprocess.run(install, check=True)
-            shell = [
-                sys.executable,
-                str(opts.odoo / "odoo-bin"),
-                "shell",
-                "--addons-path",
-                addons_path,
-                "--data-dir",
-                str(data_dir),
-                "-d",
-                db,
-                "--no-http",
-                "--log-level",
-                "warn",
-            ]
+            shell = _odoo_proc.shell_cmd(opts.odoo, addons_path, data_dir, db)
             env = dict(
                 os.environ,
                 BENCH_CUSTOMERS=str(customers),

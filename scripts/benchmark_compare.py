@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+import _odoo_proc
 import odoo_suite
 
 OCA_PACKAGE = "odoo-addon-account-credit-control==19.0.*"
@@ -129,20 +130,7 @@ def oca_addons_path(cache):
 
 
 def shell(opts, db, script, extra_env):
-    cmd = [
-        sys.executable,
-        str(opts.odoo / "odoo-bin"),
-        "shell",
-        "--addons-path",
-        opts.addons_path,
-        "--data-dir",
-        str(opts.data_dir),
-        "-d",
-        db,
-        "--no-http",
-        "--log-level",
-        "warn",
-    ]
+    cmd = _odoo_proc.shell_cmd(opts.odoo, opts.addons_path, opts.data_dir, db)
     env = dict(os.environ, BENCH_SCRIPTS=str(Path(__file__).parent), **extra_env)
     proc = subprocess.run(cmd, input=script, env=env, capture_output=True, text=True, check=False)
     for line in proc.stdout.splitlines():

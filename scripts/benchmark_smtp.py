@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+import _odoo_proc
 import odoo_suite
 
 SCRIPT = """
@@ -80,20 +81,7 @@ def main():
             ["-d", db, "-i", odoo_suite.MODULE, "--log-level", "warn"], opts.odoo, addons_path, data_dir
         )
         subprocess.run(install, check=True, capture_output=True)
-        shell = [
-            sys.executable,
-            str(opts.odoo / "odoo-bin"),
-            "shell",
-            "--addons-path",
-            addons_path,
-            "--data-dir",
-            str(data_dir),
-            "-d",
-            db,
-            "--no-http",
-            "--log-level",
-            "warn",
-        ]
+        shell = _odoo_proc.shell_cmd(opts.odoo, addons_path, data_dir, db)
         env = dict(
             os.environ,
             BENCH_CUSTOMERS=str(opts.customers),

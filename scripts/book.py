@@ -12,6 +12,17 @@ from odoo import Command
 from odoo.tools import SQL
 
 SPREAD = (-30, -3, 3, 7, 11, 60)
+# The columns the copies set themselves; the others are copied from the model invoice.
+MOVE_SET = {
+    "id",
+    "name",
+    "partner_id",
+    "commercial_partner_id",
+    "invoice_date_due",
+    "access_token",
+    "sequence_number",
+}
+LINE_SET = {"id", "move_id", "partner_id", "date_maturity"}
 
 
 def _columns(cr, table, skip):
@@ -64,19 +75,7 @@ def generate_book(env, customers_count, invoices_count, today, offsets=SPREAD, p
             invoices_count,
         ],
     )
-    move_cols = _columns(
-        cr,
-        "account_move",
-        {
-            "id",
-            "name",
-            "partner_id",
-            "commercial_partner_id",
-            "invoice_date_due",
-            "access_token",
-            "sequence_number",
-        },
-    )
+    move_cols = _columns(cr, "account_move", MOVE_SET)
     cr.execute(
         SQL(
             "INSERT INTO account_move (name, partner_id, commercial_partner_id, invoice_date_due, sequence_number, %s) "
@@ -88,7 +87,7 @@ def generate_book(env, customers_count, invoices_count, today, offsets=SPREAD, p
             model.id,
         )
     )
-    line_cols = _columns(cr, "account_move_line", {"id", "move_id", "partner_id", "date_maturity"})
+    line_cols = _columns(cr, "account_move_line", LINE_SET)
     cr.execute(
         SQL(
             "INSERT INTO account_move_line (move_id, partner_id, date_maturity, %s) "
@@ -210,16 +209,7 @@ def generate_mixed_book(env, customers_count, invoices_count, today, seed=14, pr
     )
     # The plan is a temporary table: without statistics the planner joins it row by row.
     cr.execute("ANALYZE book_plan")
-    skip = {
-        "id",
-        "name",
-        "partner_id",
-        "commercial_partner_id",
-        "invoice_date_due",
-        "access_token",
-        "sequence_number",
-    }
-    move_cols = _columns(cr, "account_move", skip)
+    move_cols = _columns(cr, "account_move", MOVE_SET)
     cr.execute(
         SQL(
             "INSERT INTO account_move (name, partner_id, commercial_partner_id, invoice_date_due, sequence_number, %s) "
@@ -231,7 +221,7 @@ def generate_mixed_book(env, customers_count, invoices_count, today, seed=14, pr
         )
     )
     cr.execute("ANALYZE account_move")
-    line_cols = _columns(cr, "account_move_line", {"id", "move_id", "partner_id", "date_maturity"})
+    line_cols = _columns(cr, "account_move_line", LINE_SET)
     cr.execute(
         SQL(
             "INSERT INTO account_move_line (move_id, partner_id, date_maturity, %s) "

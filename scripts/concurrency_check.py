@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import _odoo_proc  # scripts/, beside this file
+
 CUSTOMERS = 300
 GENERATE = """
 import os, sys
@@ -38,10 +40,12 @@ comms = autopilot._run(env.company, commit=True)
 print("WORKER sent", len(comms.filtered(lambda c: c.state != "failed")), "failed",
       len(comms.filtered(lambda c: c.state == "failed")), "in %.1fs" % (time.time() - started))
 """
+# Shared with scripts/cron_check.py: the customers named "<CHECK_PREFIX> Customer N" reminded today.
 CHECK = """
+import os
 from odoo import fields
 today = fields.Date.context_today(env["res.users"])
-partners = env["res.partner"].search([("name", "=like", "Concurrent Customer %")])
+partners = env["res.partner"].search([("name", "=like", os.environ["CHECK_PREFIX"] + " Customer %")])
 comms = env["collection.communication"].search([("partner_id", "in", partners.ids), ("date", "=", today)])
 counts = {}
 for comm in comms:
@@ -56,20 +60,7 @@ print("CHECK customers", len(partners), "reminders", len(comms), "emails", mails
 
 
 def shell(opts, script, extra_env=None):
-    cmd = [
-        sys.executable,
-        str(opts.odoo / "odoo-bin"),
-        "shell",
-        "--addons-path",
-        opts.addons_path,
-        "--data-dir",
-        opts.data_dir,
-        "-d",
-        opts.db,
-        "--no-http",
-        "--log-level",
-        "warn",
-    ]
+    cmd = _odoo_proc.shell_cmd(opts.odoo, opts.addons_path, opts.data_dir, opts.db)
     env = dict(
         os.environ,
         BENCH_SCRIPTS=str(Path(__file__).parent),
@@ -102,13 +93,20 @@ def run(opts):
             problems.append(f"worker {number} did not finish: {out[-2000:]}")
         if re.search(r"Traceback|ERROR", out):
             problems.append(f"worker {number} logged an error: {out[-2000:]}")
-    proc, script = shell(opts, CHECK)
+    return problems + check_reminders(opts, "Concurrent")
+
+
+def check_reminders(opts, prefix):
+    """Problems (printing what it saw) unless each of the `opts.customers` customers named
+    "`prefix` Customer N" got exactly one reminder today, none failed."""
+    proc, script = shell(opts, CHECK, {"CHECK_PREFIX": prefix})
     out, _ = proc.communicate(script, timeout=600)
     line = next((line for line in out.splitlines() if line.startswith("CHECK")), "")
     print(f"  {line or out[-2000:]}")
     figures = dict(re.findall(r"(\w+) (\d+)", line))
     if not figures:
-        return [*problems, f"no result from the check: {out[-2000:]}"]
+        return [f"no result from the check: {out[-2000:]}"]
+    problems = []
     if int(figures["reminders"]) != opts.customers or int(figures["customers"]) != opts.customers:
         problems.append(f"{figures['reminders']} reminders for {figures['customers']} customers")
     for key in ("failed", "missing", "double"):

@@ -50,21 +50,6 @@ env.cr.execute("UPDATE ir_cron SET nextcall = now() at time zone 'UTC' - interva
 env.cr.commit()
 print("SETUP", len(partners), cron.id)
 """
-CHECK = """
-from odoo import fields
-today = fields.Date.context_today(env["res.users"])
-partners = env["res.partner"].search([("name", "=like", "Croncheck Customer %")])
-comms = env["collection.communication"].search([("partner_id", "in", partners.ids), ("date", "=", today)])
-counts = {}
-for comm in comms:
-    counts[comm.partner_id.id] = counts.get(comm.partner_id.id, 0) + 1
-failed = comms.filtered(lambda c: c.state == "failed")
-missing = [p.id for p in partners if p.id not in counts]
-double = [p for p, n in counts.items() if n > 1]
-mails = env["mail.mail"].search_count([("mail_message_id", "in", comms.mail_message_id.ids)])
-print("CHECK customers", len(partners), "reminders", len(comms), "emails", mails, "failed", len(failed),
-      "missing", len(missing), "double", len(double))
-"""
 JOB_LINE = re.compile(
     r"^\S+ \S+ (?P<pid>\d+) INFO \S+ odoo\.addons\.base\.models\.ir_cron: Job '(?P<name>[^']*)' "
     r"\(\d+\) (?P<status>fully done|partially done|failed) \(#loop (?P<loops>\d+); "
@@ -193,11 +178,7 @@ def run(opts):
                 for _number, match in passes
             )
         )
-        proc, script = concurrency_check.shell(argparse.Namespace(**{**vars(opts), "db": db}), CHECK)
-        out, _ = proc.communicate(script, timeout=600)
-        line = next((line for line in out.splitlines() if line.startswith("CHECK")), "")
-        print(f"  {line or out[-2000:]}")
-        figures = dict(re.findall(r"(\w+) (\d+)", line))
+        reminder_problems = concurrency_check.check_reminders(shell_opts, "Croncheck")
         if not done:
             problems.append(f"the run did not complete in {opts.timeout}s")
         if len(passes) < 2:
@@ -206,17 +187,7 @@ def run(opts):
             problems.append(f"{len(killed)} cron worker(s) hit the time limit: {killed[0][:300]}")
         if errors:
             problems.append(f"{len(errors)} error line(s) in the servers' logs: {errors[0][:500]}")
-        if not figures:
-            problems.append(f"no result from the check: {out[-2000:]}")
-        else:
-            if (
-                int(figures["reminders"]) != int(figures["customers"])
-                or int(figures["customers"]) != opts.customers
-            ):
-                problems.append(f"{figures['reminders']} reminders for {figures['customers']} customers")
-            for key in ("failed", "missing", "double"):
-                if int(figures[key]):
-                    problems.append(f"{figures[key]} customers {key}")
+        problems += reminder_problems
     finally:
         odoo_suite.drop_db(db, data_dir)
     return problems
