@@ -5,6 +5,7 @@ from . import collection_pause_mixin
 from . import collection_promise
 from . import collection_dispute
 from . import collection_autopilot
+from . import collection_autopilot_render
 from . import account_move
 from . import account_move_line
 from . import account_chart_template

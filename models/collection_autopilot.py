@@ -971,8 +971,9 @@ class CollectionAutopilot(models.AbstractModel):
         reply_to = self._email_reply_to(communications)
         for level, comms in communications.grouped("level_id").items():
             template = self._reminder_template(level.mail_template_id)
-            subjects = template._render_field("subject", comms.ids, compute_lang=True)
-            bodies = self._email_bodies(template, comms)
+            langs = self._render_langs(template, comms)
+            subjects = self._render_per_lang(template, "subject", langs)
+            bodies = self._email_bodies(template, comms, langs)
             attachments = self._email_attachments(level, comms)
             for comm in comms:
                 ordered.append(comm)
@@ -1048,31 +1049,6 @@ class CollectionAutopilot(models.AbstractModel):
             )
             reply_to.update({comm.id: by_partner.get(comm.partner_id.id) for comm in comms})
         return reply_to
-
-    @api.model
-    def _email_bodies(self, template, comms):
-        """The bodies of `template` for `comms`, in the template's layout (logo, company colours,
-        footer) in each customer's language, the way mail.template.send_mail wraps them."""
-        # The bodies link each invoice with its token: read them all at once, not per email.
-        comms.line_ids.move_id.fetch(["name", "access_token"])
-        bodies = template._render_field("body_html", comms.ids, compute_lang=True)
-        layout = template.email_layout_xmlid
-        if not layout:
-            return bodies
-        langs = template._render_lang(comms.ids)
-        for comm in comms:
-            lang = langs.get(comm.id) or self.env.lang
-            bodies[comm.id] = template.with_context(lang=lang)._render_encapsulate(
-                layout,
-                bodies[comm.id],
-                add_context={
-                    "company": comm.company_id,
-                    "model_description": self.env._("account"),
-                    "record_name": comm.letter_subject,
-                },
-                context_record=comm.with_context(lang=lang),
-            )
-        return bodies
 
     @api.model
     def _email_attachments(self, level, comms):
@@ -1368,8 +1344,9 @@ class CollectionAutopilot(models.AbstractModel):
             for level, group in comms.grouped("level_id").items():
                 mail_template = self._reminder_template(level.mail_template_id or mail_default)
                 sms_template = level.sms_template_id or sms_default
-                subjects = mail_template._render_field("subject", group.ids, compute_lang=True)
-                bodies = self._email_bodies(mail_template, group)
+                langs = self._render_langs(mail_template, group)
+                subjects = self._render_per_lang(mail_template, "subject", langs)
+                bodies = self._email_bodies(mail_template, group, langs)
                 texts = sms_template._render_field("body", group.ids, compute_lang=True)
                 for comm in group:
                     plan = planned.get(comm.partner_id)

@@ -9,6 +9,7 @@ from odoo.tools import format_amount as tools_format_amount
 
 from ..tools.reference import InvalidIBAN, check_iban, decode_rf, format_rf, parse_rf, rf_for_partner
 from ..tools.words import amount_in_words
+from .ir_qweb import format_date_once
 
 # The tones of a level, as the letters group them: an urgent reminder is a firm one that says
 # so, a formal level or a final notice is a formal demand.
@@ -730,7 +731,7 @@ class CollectionCommunication(models.Model):
             moves=self._payment_moves(),
         )
         days = self.level_id.payment_deadline_days
-        deadline = format_date(self.env, self._letter_deadline(), lang_code=lang, date_format="long")
+        deadline = format_date_once(self.env, self._letter_deadline(), lang_code=lang, date_format="long")
         address = self._letter_address()
         level = self.level_id.with_context(lang=lang)
         document = self.env._("this email") if is_email else self.env._("this letter")
@@ -755,7 +756,7 @@ class CollectionCommunication(models.Model):
             "totals": totals,
             "pay": pay,
             "deadline": deadline if texts["text_deadline"] else "",
-            "date": format_date(self.env, self.date, lang_code=lang, date_format="long"),
+            "date": format_date_once(self.env, self.date, lang_code=lang, date_format="long"),
             "pay_sentence": self.env._(
                 "Please transfer the amount due to the account below, quoting the payment reference "
                 "%(reference)s, so that we can allocate your payment straight away.",

@@ -72,6 +72,8 @@ if os.environ.get("BENCH_PROFILE"):
     profiler = cProfile.Profile()
     comms = profiler.runcall(autopilot._run, company, today)
     run_time = time.time() - started
+    if os.environ.get("BENCH_PROFILE_OUT"):
+        profiler.dump_stats(os.environ["BENCH_PROFILE_OUT"])
     pstats.Stats(profiler).sort_stats("cumulative").print_stats(
         int(os.environ.get("BENCH_PROFILE_LINES", 45))
     )

@@ -48,6 +48,26 @@ class TestAutopilotRender(CollectionCommon):
         self.assertEqual(comms.partner_id, self.customers)
         return comms
 
+    def _odoo_rendering(self, template, comms):
+        """Odoo's own rendering: no flag, every email compiled and wrapped in its layout on its
+        own, as mail.template.send_mail does."""
+        bodies = template._render_field("body_html", comms.ids, compute_lang=True)
+        subjects = template._render_field("subject", comms.ids, compute_lang=True)
+        langs = template._render_lang(comms.ids)
+        for comm in comms:
+            lang = langs[comm.id] or self.env.lang
+            bodies[comm.id] = template.with_context(lang=lang)._render_encapsulate(
+                template.email_layout_xmlid,
+                bodies[comm.id],
+                add_context={
+                    "company": comm.company_id,
+                    "model_description": self.env._("account"),
+                    "record_name": comm.letter_subject,
+                },
+                context_record=comm.with_context(lang=lang),
+            )
+        return bodies, subjects
+
     def _assert_as_odoo_renders(self, comms):
         mails = self.env["mail.mail"].search([("mail_message_id", "in", comms.mail_message_id.ids)])
         self.assertEqual(len(mails), len(comms))
@@ -56,9 +76,7 @@ class TestAutopilotRender(CollectionCommon):
             template = level.mail_template_id or self.env.ref(
                 "account_collection.mail_template_collection_reminder"
             )
-            # Odoo's own rendering: no flag, every email compiled on its own, in the same layout.
-            bodies = self.env["collection.autopilot"].sudo()._email_bodies(template.sudo(), group)
-            subjects = template.sudo()._render_field("subject", group.ids, compute_lang=True)
+            bodies, subjects = self._odoo_rendering(template.sudo(), group)
             for comm in group:
                 mail = mail_of[comm.mail_message_id]
                 self.assertEqual(mail.body_html, bodies[comm.id], f"{comm.partner_id.lang}, {level.name}")
@@ -106,3 +124,41 @@ class TestAutopilotRender(CollectionCommon):
         # One template for this level, four languages: four compilations for eight emails
         # (Odoo alone compiles once per email).
         self.assertEqual(sorted(compiled), sorted(["en_US", "nl_NL", "de_DE", "fr_FR"]))
+
+    def test_layout_filled_as_odoo_renders_it(self):
+        """The layout is rendered once per language, company and subject and each body filled in:
+        with a logo, a footer with contact details and names that need escaping in the text
+        preview, every email is still what Odoo's layout gives."""
+        self.company.write(
+            {
+                "logo": "R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==",
+                "phone": "+32 9 123 45 67",
+                "email": "accounts@example.com",
+                "website": "https://example.com",
+            }
+        )
+        self.customers[:2].write({"name": 'Smith & <Sons> "Ltd"'})
+        comms = self._sent("2026-02-03")
+        self._assert_as_odoo_renders(comms)
+        mail = self.env["mail.mail"].search([("mail_message_id", "=", comms[0].mail_message_id.id)])
+        self.assertIn(f"/logo.png?company={self.company.id}", mail.body_html)
+        self.assertIn("Smith &amp; &lt;Sons&gt;", mail.body_html)
+
+    def test_layout_that_does_not_fit_is_rendered_by_odoo(self):
+        """A layout changed to use the body in another way than Odoo's (here its length) cannot be
+        filled: each email is rendered in it by Odoo, and is what Odoo gives."""
+        layout = self.env.ref("mail.mail_notification_light")
+        layout.arch = layout.arch.replace(
+            '<t t-out="message.body"/>',
+            '<t t-out="message.body"/><p>Size: <t t-out="len(message.body)"/></p>',
+        )
+        autopilot = self.env["collection.autopilot"]
+        with patch.object(
+            type(autopilot), "_fill_layout", autospec=True, side_effect=type(autopilot)._fill_layout
+        ) as fill:
+            comms = self._sent("2026-02-03")
+        self._assert_as_odoo_renders(comms)
+        mails = self.env["mail.mail"].search([("mail_message_id", "in", comms.mail_message_id.ids)])
+        self.assertTrue(all("Size: " in mail.body_html for mail in mails))
+        # Each (language, company, subject) tried the cut once, and each cut was refused.
+        self.assertEqual(fill.call_count, 4)
