@@ -5,6 +5,8 @@ from markupsafe import Markup, escape
 
 from odoo import api, models
 
+from .ir_qweb import formats_once
+
 
 class CollectionAutopilot(models.AbstractModel):
     """Rendering the reminder emails of a batch: each email's language computed once, its body
@@ -13,7 +15,8 @@ class CollectionAutopilot(models.AbstractModel):
 
     The layout around a body differs from one email to the next only by the body and the text
     preview Odoo derives from it: rendering the whole layout again for each customer was a tenth
-    of the run. What the layout gives is checked against Odoo's own rendering of it on the first
+    of the run. Within a batch, dates and amounts are formatted with settings read once (see
+    ``formats_once``). What the layout gives is checked against Odoo's own rendering of it on the first
     email of each (language, company, subject); a layout changed in a way that does not fit (it
     uses the body elsewhere, say) is rendered by Odoo for every email, as before.
     """
@@ -51,7 +54,8 @@ class CollectionAutopilot(models.AbstractModel):
         moves.mapped("access_url")
         if langs is None:
             langs = self._render_langs(template, comms)
-        bodies = self._render_per_lang(template, "body_html", langs)
+        with formats_once(self.env):
+            bodies = self._render_per_lang(template, "body_html", langs)
         layout = template.email_layout_xmlid
         if not layout:
             return bodies

@@ -641,8 +641,9 @@ class CollectionCommunication(models.Model):
         return False
 
     @api.model
-    def _payment_instructions(self, company, partner, currency, amount, reference, link="", moves=None):
-        """How to pay, for letters, emails and statements: bank account, reference, link, QR code."""
+    def _payment_instructions(self, company, partner, currency, amount, reference, link="", moves=None, qr=True):
+        """How to pay, for letters, emails and statements: bank account, reference, link, and the
+        QR code of paper (`qr`: an email shows none, mail clients block inline images)."""
         bank = self._collection_bank_account(company, moves)
         number = bank.acc_number or ""
         if _looks_like_iban(number):
@@ -651,13 +652,14 @@ class CollectionCommunication(models.Model):
                 number = " ".join(compact[index : index + 4] for index in range(0, len(compact), 4))
             except InvalidIBAN:
                 bank = bank.browse()  # never print an account that would lose the payment
-        qr = False
-        if bank and currency and amount > 0:
+        if qr and bank and currency and amount > 0:
             # Odoo builds a QR code only where a method fits the account and currency (for
             # example the SEPA credit transfer QR for an IBAN in EUR); otherwise there is none.
             qr = bank.build_qr_code_base64(
                 amount, reference, reference, currency, partner, silent_errors=True
             )
+        else:
+            qr = False
         return {
             "bank": bank,
             "number": number if bank else "",
@@ -729,6 +731,7 @@ class CollectionCommunication(models.Model):
             self.payment_reference,
             link,
             moves=self._payment_moves(),
+            qr=not is_email,
         )
         days = self.level_id.payment_deadline_days
         deadline = format_date_once(self.env, self._letter_deadline(), lang_code=lang, date_format="long")

@@ -18,6 +18,12 @@ sys.stdout.reconfigure(line_buffering=True)  # figures appear as they are measur
 logging.getLogger("odoo.addons.base.models.ir_actions_report").setLevel(logging.ERROR)
 company = env.company
 company.collection_policy_id = env.ref("account_collection.collection_policy_standard")
+# As in a real company: a trusted account to pay to, so that every email and letter gives the bank
+# details and the payment reference (and a letter its QR code).
+if not company.partner_id.bank_ids:
+    env["res.partner.bank"].create(
+        {"acc_number": "NL91ABNA0417164300", "partner_id": company.partner_id.id, "allow_out_payment": True}
+    )
 today = fields.Date.context_today(env["res.users"])
 
 

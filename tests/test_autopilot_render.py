@@ -1,3 +1,5 @@
+import random
+from datetime import date, timedelta
 from unittest.mock import patch
 
 from freezegun import freeze_time
@@ -8,6 +10,7 @@ from odoo.tests import tagged
 from odoo.addons.base.models.ir_qweb import IrQweb
 
 from ..models import ir_qweb
+from ..models.ir_qweb import formats_once
 from .common import CollectionCommon
 
 
@@ -28,6 +31,14 @@ class TestAutopilotRender(CollectionCommon):
             cls.env["res.lang"]._activate_lang(lang)
         cls.env["ir.module.module"]._load_module_terms(["account_collection"], langs, overwrite=True)
         cls.usd = cls.setup_other_currency("USD", rounding=0.01)
+        # A trusted account: the emails give the bank details and payment reference to pay to.
+        cls.env["res.partner.bank"].create(
+            {
+                "acc_number": "NL91ABNA0417164300",
+                "partner_id": cls.company.partner_id.id,
+                "allow_out_payment": True,
+            }
+        )
         address = {"street": "Dorpsstraat 12", "zip": "3500 AA", "city": "Utrecht"}
         cls.customers = cls.env["res.partner"].create(
             [
@@ -84,7 +95,10 @@ class TestAutopilotRender(CollectionCommon):
         self.assertEqual(len({mail.body_html for mail in mails}), len(mails), "each email its own values")
 
     def test_emails_as_odoo_renders_them(self):
-        self._assert_as_odoo_renders(self._sent("2026-02-03"))
+        comms = self._sent("2026-02-03")
+        self._assert_as_odoo_renders(comms)
+        mails = self.env["mail.mail"].search([("mail_message_id", "in", comms.mail_message_id.ids)])
+        self.assertTrue(all("NL91 ABNA 0417 1643 00" in mail.body_html for mail in mails), "how to pay")
         # Another level (another template), the customers' other invoices late too.
         self._assert_as_odoo_renders(self._sent("2026-03-10"))
 
@@ -162,3 +176,60 @@ class TestAutopilotRender(CollectionCommon):
         self.assertTrue(all("Size: " in mail.body_html for mail in mails))
         # Each (language, company, subject) tried the cut once, and each cut was refused.
         self.assertEqual(fill.call_count, 4)
+
+    def test_amounts_and_dates_formatted_as_odoo_formats_them(self):
+        """Within a batch of emails, amounts and dates are formatted with settings read once: for
+        every language, currencies before and after the amount, 0, 2 and 3 decimals and a
+        rounding of 0.05, and amounts around every rounding edge, the output is Odoo's."""
+        currencies = self.env.ref("base.EUR") | self.env.ref("base.USD") | self.env.ref("base.JPY")
+        currencies |= self.env.ref("base.KWD")
+        currencies.active = True
+        rounded = self.env["res.currency"].create(
+            {"name": "XR5", "symbol": "R&5", "rounding": 0.05, "position": "before"}
+        )
+        rng = random.Random(14)
+        values = [0, 0.0, -0.0, 0.004, 0.005, -0.005, 0.025, 2.675, 1.005, 999.995, -1234567.895, 1e12, 7]
+        values += [round(rng.uniform(-1e7, 1e7), rng.choice([0, 2, 3, 4])) for _i in range(150)]
+        Monetary = self.env["ir.qweb.field.monetary"]
+        DateField = self.env["ir.qweb.field.date"]
+        days = [date(2026, 1, 1) + timedelta(days=rng.randrange(800)) for _i in range(40)]
+        for lang in ["en_US", "nl_NL", "de_DE", "fr_FR"]:
+            for currency in (*currencies, rounded):
+                options = {
+                    "widget": "monetary",
+                    "type": "monetary",
+                    "tagName": "t",
+                    "expression": "amount",
+                    "inherit_branding": None,
+                    "display_currency": currency,
+                }
+                odoo = [
+                    Monetary.with_context(lang=lang).value_to_html(value, dict(options)) for value in values
+                ]
+                with formats_once(self.env):
+                    ours = [
+                        Monetary.with_context(lang=lang).value_to_html(value, dict(options))
+                        for value in values
+                    ]
+                self.assertEqual(ours, odoo, f"{lang} {currency.name}")
+            date_options = {"widget": "date", "type": "date", "tagName": "t", "expression": "day"}
+            odoo = [DateField.with_context(lang=lang).value_to_html(day, dict(date_options)) for day in days]
+            with formats_once(self.env):
+                ours = [
+                    DateField.with_context(lang=lang).value_to_html(day, dict(date_options))
+                    for day in days * 2
+                ]
+            self.assertEqual(ours, odoo * 2, lang)
+        # Other options (a conversion, here) are Odoo's to handle.
+        with formats_once(self.env):
+            converted = Monetary.value_to_html(
+                10.0,
+                {"display_currency": currencies[0], "from_currency": currencies[1], "date": date(2026, 1, 1)},
+            )
+        self.assertEqual(
+            converted,
+            Monetary.value_to_html(
+                10.0,
+                {"display_currency": currencies[0], "from_currency": currencies[1], "date": date(2026, 1, 1)},
+            ),
+        )
