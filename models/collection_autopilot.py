@@ -774,13 +774,15 @@ class CollectionAutopilot(models.AbstractModel):
         moves = self.env["account.move"].union(*level_of)
         fnames = ["collection_level_id", "collection_last_date"]
         moves.flush_recordset(fnames)
+        # Two arrays, not a VALUES list of thousands of parameters quoted one by one.
         self.env.cr.execute(
             SQL(
                 "UPDATE account_move AS move SET collection_level_id = new.level_id, "
                 "collection_last_date = %s "
-                "FROM (VALUES %s) AS new(id, level_id) WHERE move.id = new.id",
+                "FROM unnest(%s::int[], %s::int[]) AS new(id, level_id) WHERE move.id = new.id",
                 today,
-                SQL(", ").join(SQL("(%s, %s)", move.id, level_id) for move, level_id in level_of.items()),
+                [move.id for move in level_of],
+                list(level_of.values()),
             )
         )
         moves.invalidate_recordset(fnames)

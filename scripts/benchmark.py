@@ -1,8 +1,14 @@
 """Driver of scripts/benchmark: a database per size, the addon installed, then
-scripts/benchmark_run.py inside ``odoo-bin shell`` generates the data and measures."""
+scripts/benchmark_run.py inside ``odoo-bin shell`` generates the data and measures.
+
+With ``BENCH_WORKERS=N`` the same book is then sent again by N autopilot processes at once on the
+database (each an ``odoo-bin shell`` running the run with a commit per batch, as N cron workers
+do), and the wall time of the whole is measured: the throughput of the machine, every customer
+exactly once."""
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +16,60 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 import _odoo_proc
 import odoo_suite
+
+WORKER = """
+import time
+autopilot = env["collection.autopilot"].with_company(env.company)
+env.company.collection_policy_id.level_ids.attach_invoices = False
+env.cr.commit()
+started = time.time()
+comms = autopilot._run(env.company, commit=True)
+print("WORKER", len(comms), "from", started, "to", time.time())
+"""
+CHECK = """
+from odoo import fields
+today = fields.Date.context_today(env["res.users"])
+comms = env["collection.communication"].search([("date", "=", today)])
+partners = comms.partner_id
+print("CHECK reminders", len(comms), "customers", len(partners), "failed",
+      len(comms.filtered(lambda c: c.state == "failed")), "twice", len(comms) - len(partners),
+      "emails", env["mail.mail"].search_count([("mail_message_id", "in", comms.mail_message_id.ids)]))
+"""
+
+
+def parallel(shell, env, workers):
+    """N autopilot processes at once on the committed book: their wall time and the check."""
+    procs = [
+        subprocess.Popen(
+            shell, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+        )
+        for _worker in range(workers)
+    ]
+    for proc in procs:
+        proc.stdin.write(WORKER)
+        proc.stdin.close()
+    outputs = [proc.stdout.read() for proc in procs]
+    for proc in procs:
+        proc.wait()
+    spans = []
+    for number, out in enumerate(outputs, 1):
+        line = next((line for line in out.splitlines() if line.startswith("WORKER")), None)
+        if not line:
+            print(f"  worker {number} did not finish: {out[-1500:]}")
+            return
+        _word, sent, _from, start, _to, end = line.split()
+        spans.append((float(start), float(end)))
+        print(f"  worker {number}: {sent} reminders in {float(end) - float(start):.1f}s")
+    # From the first worker's start to the last one's end, once each has loaded Odoo.
+    wall = max(end for _start, end in spans) - min(start for start, _end in spans)
+    check = subprocess.run(shell, input=CHECK, capture_output=True, text=True, env=env).stdout
+    line = next((line for line in check.splitlines() if line.startswith("CHECK")), check[-1500:])
+    figures = dict(re.findall(r"(\w+) (\d+)", line))
+    reminders = int(figures.get("reminders", 0))
+    print(
+        f"{workers} workers at once: {reminders} reminders in {wall:.1f}s = {reminders / wall:.0f} customers/s "
+        f"from the first start to the last end; {line}"
+    )
 
 
 def main():
@@ -40,6 +100,8 @@ def main():
             )
             with open(Path(__file__).parent / "benchmark_run.py") as script:
                 subprocess.run(shell, stdin=script, env=env, check=True)
+            if int(os.environ.get("BENCH_WORKERS") or 0):
+                parallel(shell, env, int(os.environ["BENCH_WORKERS"]))
         finally:
             if not os.environ.get("KEEP_DB"):
                 odoo_suite.drop_db(db, data_dir)
