@@ -996,10 +996,11 @@ class CollectionAutopilot(models.AbstractModel):
                         "recipient_ids": [
                             Command.link(partner.id) for partner in self._email_recipients(comm)
                         ],
-                        "attachment_ids": [Command.set(attachments.get(comm, []))],
                         "auto_delete": False,
                     }
                 )
+                if attachments.get(comm):
+                    mail_vals[-1]["attachment_ids"] = [Command.set(attachments[comm])]
         mails = self.env["mail.mail"].sudo().create(mail_vals)
         self._link(ordered, "mail_message_id", mails.mail_message_id.ids)
         communications.email_state = "queued"
