@@ -229,9 +229,8 @@ def table(rows):
     rows = [head, *rows]
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
     rule = "  ".join("=" * w for w in widths)
-    lines = [rule, "  ".join(c.ljust(w) for c, w in zip(head, widths, strict=True)), rule]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows[1:]]
-    return "\n".join([*lines, rule])
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    return "\n".join([rule, lines[0], rule, *lines[1:], rule])
 
 
 def parse_size(text):
