@@ -2,15 +2,22 @@
 
     scripts/benchmark compare                      2,000 and 10,000 customers (5 documents each)
     scripts/benchmark compare 500:2500             chosen sizes (customers:documents)
-    scripts/benchmark compare --ours-only 100000:500000
+    scripts/benchmark compare --only ours 100000:500000     one side (--ours-only: --only ours)
+    scripts/benchmark compare --only oca 10000:50000
 
 For each size: a database with both addons gets the mixed book of scripts/book.py
 (generate_mixed_book, seed 14: due dates over every level, partial payments, credit notes,
 instalments, three currencies, four languages) and an equivalent policy in each addon (three
 email levels at 3, 7 and 11 days after the due date, no PDF); then two copies of it, one run of
-each addon on its copy, each in a fresh ``odoo-bin shell``. The table (decision time, whole run,
-SQL queries, peak memory, customers per second, ratio) is printed and written to
-``$ACCOUNT_COLLECTION_CACHE/benchmark_compare.rst``.
+each addon on its copy, each in a fresh ``odoo-bin shell``.
+
+Each side's result is stored per size in ``$ACCOUNT_COLLECTION_CACHE/benchmark_compare.json``
+with its date and the addon's git commit, so that the sides can be run apart on the same
+deterministic book: ``--only ours`` after a change of this addon, without rerunning the long OCA
+side (``--only oca`` installs both addons, as a run of both does). The table (decision time,
+whole run, SQL queries, peak memory, customers per second, ratio where both sides are stored,
+and the commit and date of each row) combines the latest stored result of each side for the
+sizes asked; it is printed and written to ``$ACCOUNT_COLLECTION_CACHE/benchmark_compare.rst``.
 
 OCA's addon comes from the package registry (``odoo-addon-account-credit-control``, installed
 with ``pip install --no-deps`` into a virtualenv of the cache, used only as an extra addons path).
@@ -21,7 +28,7 @@ import json
 import os
 import subprocess
 import sys
-import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -32,7 +39,7 @@ OCA_PACKAGE = "odoo-addon-account-credit-control==19.0.*"
 OCA_MODULE = "account_credit_control"
 
 GENERATE = """
-import os, sys, time
+import json, os, sys, time
 sys.path.insert(0, os.environ["BENCH_SCRIPTS"])
 from book import generate_mixed_book
 from odoo import Command, fields
@@ -48,6 +55,9 @@ policy = env["collection.policy"].create({
 })
 company.collection_policy_id = policy
 company.collection_autopilot = True
+"""
+
+GENERATE_OCA = """
 # OCA: the same three levels, by email, on the receivable account.
 receivable = env["account.account"].search([("account_type", "=", "asset_receivable"),
                                             ("company_ids", "in", company.ids)])
@@ -64,8 +74,11 @@ oca = env["credit.control.policy"].create({
                   for level, days in ((1, 3), (2, 7), (3, 11))],
 })
 company.credit_policy_id = oca
+"""
+
+GENERATE_END = """
 env.cr.commit()
-print("GENERATED", len(partners), "in %.0fs" % (time.time() - started))
+print("GENERATED " + json.dumps({"customers": len(partners), "seconds": time.time() - started}))
 """
 
 RUN_OURS = """
@@ -114,6 +127,9 @@ print("RESULT " + json.dumps({
 }))
 """
 
+# Each side: its name in the table and the script of its run.
+SIDES = {"ours": ("account_collection", RUN_OURS), "oca": ("OCA credit_control", RUN_OCA)}
+
 
 def oca_addons_path(cache):
     """The folder holding OCA's addon, installed once from the package registry."""
@@ -130,27 +146,72 @@ def oca_addons_path(cache):
 
 
 def shell(opts, db, script, extra_env):
+    """Run `script` in an ``odoo-bin shell`` on `db`; returns the JSON of its RESULT or GENERATED line."""
     cmd = _odoo_proc.shell_cmd(opts.odoo, opts.addons_path, opts.data_dir, db)
     env = dict(os.environ, BENCH_SCRIPTS=str(Path(__file__).parent), **extra_env)
     proc = subprocess.run(cmd, input=script, env=env, capture_output=True, text=True, check=False)
     for line in proc.stdout.splitlines():
         if line.startswith(("RESULT ", "GENERATED ")):
-            return line
+            return json.loads(line.split(" ", 1)[1])
     raise RuntimeError(f"{db}: no result\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
 
 
-def row(name, size, result):
+def addon_commit(addon):
+    """The addon's commit, marked when its tracked files have uncommitted changes."""
+    git = ["git", "-C", str(addon)]
+    commit = subprocess.run(
+        [*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+    )
+    if commit.returncode:
+        return "unknown"
+    changed = subprocess.run(
+        [*git, "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    return commit.stdout.strip() + ("+changes" if changed else "")
+
+
+def load_results(path):
+    """The stored results: a list of {size, side, date, commit, book_seconds, result}, oldest first."""
+    return json.loads(path.read_text()) if path.exists() else []
+
+
+def store_result(path, entry):
+    results = [*load_results(path), entry]
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(results, indent=1) + "\n")
+    tmp.replace(path)
+
+
+def latest(results, size, side):
+    entries = [entry for entry in results if entry["size"] == size and entry["side"] == side]
+    return max(entries, key=lambda entry: entry["date"], default=None)
+
+
+def row(side, label, entry):
+    result = entry["result"]
     rate = result["customers"] / result["run"] if result["run"] else 0
     return [
-        name,
-        size,
+        SIDES[side][0],
+        label,
         f"{result['decide']:.1f} s, {result['decide_queries']} q",
         f"{result['run']:.1f} s",
         f"{result['run_queries']}",
         f"{result['peak_mb']:.0f} MB",
         f"{result['customers']} / {result['emails']}",
         f"{rate:.1f}",
+        f"{entry['commit']}, {entry['date'][:16].replace('T', ' ')}",
     ]
+
+
+def ratio_row(label, ours, oca):
+    ours, oca = ours["result"], oca["result"]
+    decide = f"{oca['decide'] / ours['decide']:.0f}x" if ours["decide"] else ""
+    per_customer = ""
+    if ours["run"] and oca["run"] and oca["customers"]:
+        per_customer = (
+            f"{(ours['customers'] / ours['run']) / (oca['customers'] / oca['run']):.0f}x per customer"
+        )
+    return ["  ratio", label, decide, per_customer, "", "", "", "", ""]
 
 
 def table(rows):
@@ -163,94 +224,109 @@ def table(rows):
         "peak memory",
         "customers / emails",
         "customers/s",
+        "commit, date (UTC)",
     ]
     rows = [head, *rows]
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
     rule = "  ".join("=" * w for w in widths)
-    lines = [rule, "  ".join(c.ljust(w) for c, w in zip(head, widths, strict=True)), rule]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows[1:]]
-    return "\n".join([*lines, rule])
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    return "\n".join([rule, lines[0], rule, *lines[1:], rule])
 
 
-def main():
+def parse_size(text):
+    """(customers, documents) of a "customers:documents" argument."""
+    customers, invoices = (int(part) for part in text.split(":"))
+    return customers, invoices
+
+
+def combined_rows(results, sizes):
+    """The table's rows: the latest stored result of each side for each size, and their ratio."""
+    rows = []
+    for customers, invoices in sizes:
+        label = f"{customers:,} / {invoices:,}"
+        entries = {side: latest(results, f"{customers}:{invoices}", side) for side in SIDES}
+        rows += [row(side, label, entry) for side, entry in entries.items() if entry]
+        if all(entries.values()):
+            rows.append(ratio_row(label, entries["ours"], entries["oca"]))
+    return rows
+
+
+def run_size(opts, customers, invoices, template, results_path):
+    """Generate the book of one size, run the sides asked on copies of it, store each result."""
+    size = f"{customers}:{invoices}"
+    base = f"ac_cmp_{customers}"
+    copies = {side: f"{base}_{side}" for side in opts.sides}
+    extra = {"BENCH_CUSTOMERS": str(customers), "BENCH_INVOICES": str(invoices)}
+    try:
+        odoo_suite.copy_db(template, base, opts.data_dir)
+        install = odoo_suite.odoo_cmd(
+            ["-d", base, "-i", ",".join(opts.modules), "--log-level", "warn"],
+            opts.odoo,
+            opts.addons_path,
+            opts.data_dir,
+        )
+        subprocess.run(install, check=True, capture_output=True)
+        script = GENERATE + (GENERATE_OCA if "oca" in opts.sides else "") + GENERATE_END
+        book = shell(opts, base, script, extra)
+        print(
+            f"=== {customers} customers / {invoices} documents: book of {book['customers']} customers "
+            f"generated in {book['seconds']:.0f}s",
+            flush=True,
+        )
+        for db in copies.values():
+            odoo_suite.copy_db(base, db, opts.data_dir)
+        for side, db in copies.items():
+            result = shell(opts, db, SIDES[side][1], extra)
+            print(f"    {side}: {result}", flush=True)
+            store_result(
+                results_path,
+                {
+                    "size": size,
+                    "side": side,
+                    "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                    "commit": opts.commit,
+                    "book_seconds": round(book["seconds"], 1),
+                    "result": result,
+                },
+            )
+    finally:
+        if not os.environ.get("KEEP_DB"):
+            for db in [base, *copies.values()]:
+                odoo_suite.drop_db(db, opts.data_dir)
+
+
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--odoo", required=True, type=Path)
     parser.add_argument("--addon", required=True, type=Path)
-    parser.add_argument(
-        "--ours-only", action="store_true", help="only this addon (the 100,000-customer size)"
+    only = parser.add_mutually_exclusive_group()
+    only.add_argument(
+        "--only", choices=list(SIDES), help="run one side; the table takes the other from the stored results"
     )
-    parser.add_argument("sizes", nargs="*", default=["2000:10000", "10000:50000"])
-    opts = parser.parse_args()
+    only.add_argument("--ours-only", dest="only", action="store_const", const="ours", help="--only ours")
+    parser.add_argument("sizes", nargs="*", type=parse_size, default=[(2000, 10000), (10000, 50000)])
+    return parser.parse_args(argv)
+
+
+def main():
+    opts = parse_args()
     cache = Path(os.environ.get("ACCOUNT_COLLECTION_CACHE", Path.home() / ".cache" / odoo_suite.MODULE))
+    results_path = cache / "benchmark_compare.json"
     opts.data_dir = cache / "odoo-data"
+    opts.sides = [opts.only] if opts.only else list(SIDES)
+    opts.commit = addon_commit(opts.addon)
     addons_path, _links = odoo_suite.addons_path_for(opts.odoo, opts.addon, "ac-compare-")
     template = odoo_suite.ensure_template(opts.odoo, opts.addon, addons_path, opts.data_dir, cache)
-    modules = [odoo_suite.MODULE]
-    if not opts.ours_only:
+    opts.modules = [odoo_suite.MODULE]
+    if "oca" in opts.sides:
         addons_path += "," + oca_addons_path(cache)
-        modules.append(OCA_MODULE)
+        opts.modules.append(OCA_MODULE)
     opts.addons_path = addons_path
-    rows = []
-    for size in opts.sizes:
-        customers, invoices = (int(part) for part in size.split(":"))
-        base = f"ac_cmp_{customers}"
-        copies = {"ours": f"{base}_ours", "oca": f"{base}_oca"}
-        if opts.ours_only:
-            del copies["oca"]
-        extra = {"BENCH_CUSTOMERS": str(customers), "BENCH_INVOICES": str(invoices)}
-        try:
-            odoo_suite.copy_db(template, base, opts.data_dir)
-            install = odoo_suite.odoo_cmd(
-                ["-d", base, "-i", ",".join(modules), "--log-level", "warn"],
-                opts.odoo,
-                addons_path,
-                opts.data_dir,
-            )
-            subprocess.run(install, check=True, capture_output=True)
-            started = time.time()
-            script = (
-                GENERATE
-                if not opts.ours_only
-                else GENERATE.split("# OCA:", maxsplit=1)[0]
-                + ("env.cr.commit()\nprint('GENERATED', len(partners))\n")
-            )
-            print(
-                f"=== {customers} customers / {invoices} documents: {shell(opts, base, script, extra)}",
-                flush=True,
-            )
-            print(f"    book generated in {time.time() - started:.0f}s", flush=True)
-            for db in copies.values():
-                odoo_suite.copy_db(base, db, opts.data_dir)
-            results = {}
-            for name, db in copies.items():
-                line = shell(opts, db, RUN_OURS if name == "ours" else RUN_OCA, extra)
-                results[name] = json.loads(line.split(" ", 1)[1])
-                print(f"    {name}: {results[name]}", flush=True)
-            label = f"{customers:,} / {invoices:,}"
-            rows.append(row("account_collection", label, results["ours"]))
-            if "oca" in results:
-                rows.append(row("OCA credit_control", label, results["oca"]))
-                ours = results["ours"]["customers"] / results["ours"]["run"]
-                oca = results["oca"]["customers"] / results["oca"]["run"]
-                rows.append(
-                    [
-                        "  ratio",
-                        label,
-                        f"{results['oca']['decide'] / results['ours']['decide']:.0f}x",
-                        f"{ours / oca:.0f}x per customer",
-                        "",
-                        "",
-                        "",
-                        "",
-                    ]
-                )
-        finally:
-            if not os.environ.get("KEEP_DB"):
-                for db in [base, *copies.values()]:
-                    odoo_suite.drop_db(db, opts.data_dir)
-    text = table(rows)
+    for customers, invoices in opts.sizes:
+        run_size(opts, customers, invoices, template, results_path)
+    text = table(combined_rows(load_results(results_path), opts.sizes))
     print(text)
     (cache / "benchmark_compare.rst").write_text(text + "\n")
     return 0
