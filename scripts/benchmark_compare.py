@@ -87,20 +87,26 @@ from odoo import fields
 company = env.company
 today = fields.Date.context_today(env["res.users"])
 autopilot = env["collection.autopilot"].with_company(company).sudo()
-queries = env.cr.sql_log_count
-started = time.time()
-decisions = autopilot._decide(company, today)
-decide_time, decide_queries = time.time() - started, env.cr.sql_log_count - queries
-env.invalidate_all()
+# The run first (it decides batch by batch): its peak memory is the process's after it. Then,
+# rolled back, the decision of every customer at once (held in memory together), timed alone.
 queries = env.cr.sql_log_count
 started = time.time()
 comms = autopilot._run(company, today)
 run_time, run_queries = time.time() - started, env.cr.sql_log_count - queries
+peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+customers = len(comms.partner_id)
 mails = env["mail.mail"].search_count([("mail_message_id", "in", comms.mail_message_id.ids)])
+env.cr.rollback()
+env.invalidate_all()
+queries = env.cr.sql_log_count
+started = time.time()
+decisions = autopilot._decide(company, today)
+decide_time, decide_queries = time.time() - started, env.cr.sql_log_count - queries
 print("RESULT " + json.dumps({
     "decide": decide_time, "decide_queries": decide_queries, "to_remind": len(decisions),
-    "run": run_time, "run_queries": run_queries, "customers": len(comms.partner_id), "emails": mails,
-    "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "run": run_time, "run_queries": run_queries, "customers": customers, "emails": mails,
+    "peak_mb": peak_mb,
+    "decide_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
 }))
 """
 
