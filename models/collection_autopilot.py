@@ -739,7 +739,17 @@ class CollectionAutopilot(models.AbstractModel):
             )
             for values in decisions
         ]
+        # The lines in one flat create after their communications: through the one2many, Odoo
+        # creates them the same way but keeps every communication's line list in step as well.
+        lines = [vals.pop("line_ids", []) for vals in vals_list]
         communications = Communication.create(vals_list)
+        self.env["collection.communication.line"].sudo().create(
+            [
+                {**command[2], "communication_id": comm.id}
+                for comm, commands in zip(communications, lines, strict=True)
+                for command in commands
+            ]
+        )
         self._ensure_portal_tokens(communications.line_ids.move_id)
         self._send_emails(communications.filtered("channel_email"))
         self._send_sms(communications.filtered("channel_sms"))
