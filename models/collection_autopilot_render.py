@@ -64,7 +64,10 @@ class CollectionAutopilot(models.AbstractModel):
             lang = langs.get(comm.id) or self.env.lang
             key = (lang, comm.company_id.id, comm.letter_subject)
             if key not in parts:
-                parts[key] = self._layout_parts(template, layout, comm, lang, bodies[comm.id])
+                # Without a subject the layout would name each email after its own record.
+                parts[key] = comm.letter_subject and self._layout_parts(
+                    template, layout, comm, lang, bodies[comm.id]
+                )
             if parts[key]:
                 bodies[comm.id] = self._fill_layout(parts[key], bodies[comm.id])
             else:
