@@ -6,6 +6,7 @@ to customer i % N; its due date is today minus one of `offsets` (days late; nega
 due), so that the customers are spread over the levels of the Standard policy.
 """
 
+from contextlib import contextmanager
 from datetime import timedelta
 
 from odoo import Command
@@ -36,20 +37,58 @@ def _columns(cr, table, skip):
     return [row[0] for row in cr.fetchall()]
 
 
+# Customers created per call of create(): the cache of one batch is dropped before the next, so
+# that 100,000 customers do not sit in memory at once.
+PARTNER_BATCH = 5000
+
+
+def _create_partners(env, count, values):
+    """Create `count` customers, values(i) each, in batches; returns them in order."""
+    ids = []
+    for start in range(0, count, PARTNER_BATCH):
+        batch = env["res.partner"].create(
+            [values(i) for i in range(start, min(start + PARTNER_BATCH, count))]
+        )
+        ids += batch.ids
+        env.flush_all()
+        env.invalidate_all()
+    return env["res.partner"].browse(ids)
+
+
+@contextmanager
+def _bulk_copy(cr):
+    """Around the copies of rows whose foreign keys are known valid (the model documents'
+    accounts, journal, currency..., the customers just created, the copies just inserted): for
+    a superuser, the foreign-key triggers (a lookup and a row lock per key and row) are skipped;
+    the indexes and the other constraints still apply."""
+    cr.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+    replica = cr.fetchone()[0]
+    if replica:
+        cr.execute("SET LOCAL session_replication_role = replica")
+    yield
+    if replica:
+        cr.execute("SET LOCAL session_replication_role = origin")
+
+
 def generate_book(env, customers_count, invoices_count, today, offsets=SPREAD, prefix="Bench"):
-    """Create the customers and their posted open invoices; returns the customers."""
+    """Create the customers and their posted open invoices; returns the customers.
+
+    Each copy gets its id in the plan (move_id, from account_move's sequence in the order of i)
+    and its lines join it by that integer. Never by its name: account_move.name has a trigram
+    GIN index, which the planner may take for the equality on 'BENCH/...' names, and which then
+    scans every copy for each one (the lines of the 50,000 documents of the mixed book took more
+    than 7 minutes so)."""
     cr = env.cr
-    partners = env["res.partner"].create(
-        [
-            {
-                "name": f"{prefix} Customer {i:05d}",
-                "email": f"{prefix.lower()}{i}@example.com",
-                "phone": f"+3247{i:07d}",
-                "street": f"Street {i}",
-                "city": "Gent",
-            }
-            for i in range(customers_count)
-        ]
+    partners = _create_partners(
+        env,
+        customers_count,
+        lambda i: {
+            "name": f"{prefix} Customer {i:05d}",
+            "email": f"{prefix.lower()}{i}@example.com",
+            "phone": f"+3247{i:07d}",
+            "street": f"Street {i}",
+            "city": "Gent",
+        },
     )
     model = env["account.move"].create(
         {
@@ -64,7 +103,9 @@ def generate_book(env, customers_count, invoices_count, today, offsets=SPREAD, p
     model.action_post()
     env.flush_all()
     cr.execute(
-        "CREATE TEMP TABLE book_plan AS SELECT i, (%s::int[])[1 + i %% %s] AS partner_id, "
+        "CREATE TEMP TABLE book_plan AS SELECT i, "
+        "nextval(pg_get_serial_sequence('account_move', 'id'))::int AS move_id, "
+        "(%s::int[])[1 + i %% %s] AS partner_id, "
         "%s::date - ((%s::int[])[1 + (i %% %s) %% %s] + (i / %s) %% 3) AS due "
         "FROM generate_series(0, %s - 1) AS i",
         [
@@ -78,32 +119,33 @@ def generate_book(env, customers_count, invoices_count, today, offsets=SPREAD, p
             invoices_count,
         ],
     )
+    cr.execute("ANALYZE book_plan")
     move_cols = _columns(cr, "account_move", MOVE_SET)
-    cr.execute(
-        SQL(
-            "INSERT INTO account_move (name, partner_id, commercial_partner_id, invoice_date_due, sequence_number, %s) "
-            "SELECT %s || lpad(p.i::text, 6, '0'), p.partner_id, p.partner_id, p.due, p.i, %s "
-            "FROM book_plan p, account_move m WHERE m.id = %s",
-            SQL(", ").join(SQL.identifier(c) for c in move_cols),
-            f"{prefix.upper()}/",
-            SQL(", ").join(SQL.identifier("m", c) for c in move_cols),
-            model.id,
-        )
-    )
     line_cols = _columns(cr, "account_move_line", LINE_SET)
-    cr.execute(
-        SQL(
-            "INSERT INTO account_move_line (move_id, partner_id, date_maturity, %s) "
-            "SELECT nm.id, p.partner_id, CASE WHEN l.date_maturity IS NOT NULL THEN p.due END, %s "
-            "FROM book_plan p JOIN account_move nm ON nm.name = %s || lpad(p.i::text, 6, '0') "
-            "JOIN account_move_line l ON l.move_id = %s",
-            SQL(", ").join(SQL.identifier(c) for c in line_cols),
-            SQL(", ").join(SQL.identifier("l", c) for c in line_cols),
-            f"{prefix.upper()}/",
-            model.id,
+    with _bulk_copy(cr):
+        cr.execute(
+            SQL(
+                "INSERT INTO account_move (id, name, partner_id, commercial_partner_id, invoice_date_due, "
+                "sequence_number, %s) "
+                "SELECT p.move_id, %s || lpad(p.i::text, 6, '0'), p.partner_id, p.partner_id, p.due, p.i, %s "
+                "FROM book_plan p, account_move m WHERE m.id = %s",
+                SQL(", ").join(SQL.identifier(c) for c in move_cols),
+                f"{prefix.upper()}/",
+                SQL(", ").join(SQL.identifier("m", c) for c in move_cols),
+                model.id,
+            )
         )
-    )
-    cr.execute("DROP TABLE book_plan; ANALYZE account_move; ANALYZE account_move_line")
+        cr.execute(
+            SQL(
+                "INSERT INTO account_move_line (move_id, partner_id, date_maturity, %s) "
+                "SELECT p.move_id, p.partner_id, CASE WHEN l.date_maturity IS NOT NULL THEN p.due END, %s "
+                "FROM book_plan p JOIN account_move_line l ON l.move_id = %s",
+                SQL(", ").join(SQL.identifier(c) for c in line_cols),
+                SQL(", ").join(SQL.identifier("l", c) for c in line_cols),
+                model.id,
+            )
+        )
+    cr.execute("DROP TABLE book_plan; ANALYZE res_partner; ANALYZE account_move; ANALYZE account_move_line")
     env.invalidate_all()
     return partners
 
@@ -154,41 +196,15 @@ def _model_moves(env, partner, today, currencies):
     return models
 
 
-# Customers created per call of create(): the cache of one batch is dropped before the next, so
-# that 100,000 customers do not sit in memory at once.
-PARTNER_BATCH = 5000
-
-
-def _create_partners(env, count, values):
-    """Create `count` customers, values(i) each, in batches; returns them in order."""
-    ids = []
-    for start in range(0, count, PARTNER_BATCH):
-        batch = env["res.partner"].create(
-            [values(i) for i in range(start, min(start + PARTNER_BATCH, count))]
-        )
-        ids += batch.ids
-        env.flush_all()
-        env.invalidate_all()
-    return env["res.partner"].browse(ids)
-
-
-def _is_superuser(cr):
-    cr.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
-    return cr.fetchone()[0]
-
-
 def generate_mixed_book(env, customers_count, invoices_count, today, seed=14, prefix="Mixed"):
     """A book with everything a collections run meets, from a deterministic seed: due dates over
     every level (MIXED_OFFSETS), partial payments (a fifth of the invoices half paid), credit
     notes (a tenth), invoices in two instalments (a tenth), three currencies and four languages
     (LANGS, round robin). The same seed and sizes give the same book.
 
-    Documents are copies (by SQL) of model documents posted by Odoo, as in generate_book. Each
-    copy gets its id in the plan, before it is inserted: its lines are joined to it by that
-    integer, never by its name (account_move.name has a trigram GIN index, which the planner
-    takes for the equality on 'MIXED/...' names, and which then scans every copy for each one:
-    minutes at 50,000 documents). The partial payments are set as the rows are inserted rather
-    than by updates afterwards."""
+    Documents are copies (by SQL) of model documents posted by Odoo, joined to their lines by
+    the id the plan gives them, as in generate_book. The partial payments are set as the rows
+    are inserted (an update afterwards would have to find the copies again)."""
     cr = env.cr
     company = env.company
     for lang in LANGS[1:]:
@@ -241,48 +257,40 @@ def generate_mixed_book(env, customers_count, invoices_count, today, seed=14, pr
     )
     # The plan is a temporary table: without statistics the planner joins it row by row.
     cr.execute("ANALYZE book_plan")
-    # The copies refer to rows that exist: the model documents' accounts, journal, currency...,
-    # the customers just created and (for the lines) the copies just inserted. For a superuser,
-    # the foreign-key triggers (a lookup and a row lock per key and row) are skipped while they
-    # are copied; the indexes and the other constraints still apply.
-    replica = _is_superuser(cr)
-    if replica:
-        cr.execute("SET LOCAL session_replication_role = replica")
     move_cols = _columns(cr, "account_move", MOVE_SET | MOVE_PARTIAL)
-    cr.execute(
-        SQL(
-            "INSERT INTO account_move (id, name, partner_id, commercial_partner_id, invoice_date_due, sequence_number, "
-            "payment_state, amount_residual, amount_residual_signed, %s) "
-            "SELECT p.move_id, %s || lpad(p.i::text, 7, '0'), p.partner_id, p.partner_id, p.due, p.i, "
-            "CASE WHEN p.partial THEN 'partial' ELSE m.payment_state END, "
-            "CASE WHEN p.partial THEN round(m.amount_residual / 2, 2) ELSE m.amount_residual END, "
-            "CASE WHEN p.partial THEN round(m.amount_residual_signed / 2, 2) ELSE m.amount_residual_signed END, %s "
-            "FROM book_plan p JOIN account_move m ON m.id = p.model_id",
-            SQL(", ").join(SQL.identifier(c) for c in move_cols),
-            f"{prefix.upper()}/",
-            SQL(", ").join(SQL.identifier("m", c) for c in move_cols),
-        )
-    )
-    # Partial payments: half of what each receivable line of these invoices still owes.
     line_cols = _columns(cr, "account_move_line", LINE_SET | LINE_PARTIAL)
-    cr.execute(
-        SQL(
-            "INSERT INTO account_move_line (move_id, partner_id, date_maturity, amount_residual, "
-            "amount_residual_currency, %s) "
-            "SELECT p.move_id, p.partner_id, l.date_maturity + (p.due - m.invoice_date_due), "
-            "CASE WHEN p.partial AND l.display_type = 'payment_term' THEN round(l.amount_residual / 2, 2) "
-            "ELSE l.amount_residual END, "
-            "CASE WHEN p.partial AND l.display_type = 'payment_term' THEN round(l.amount_residual_currency / 2, 2) "
-            "ELSE l.amount_residual_currency END, %s "
-            "FROM book_plan p JOIN account_move m ON m.id = p.model_id "
-            "JOIN account_move_line l ON l.move_id = p.model_id WHERE m.id = ANY(%s)",
-            SQL(", ").join(SQL.identifier(c) for c in line_cols),
-            SQL(", ").join(SQL.identifier("l", c) for c in line_cols),
-            kinds,
+    with _bulk_copy(cr):
+        cr.execute(
+            SQL(
+                "INSERT INTO account_move (id, name, partner_id, commercial_partner_id, invoice_date_due, sequence_number, "
+                "payment_state, amount_residual, amount_residual_signed, %s) "
+                "SELECT p.move_id, %s || lpad(p.i::text, 7, '0'), p.partner_id, p.partner_id, p.due, p.i, "
+                "CASE WHEN p.partial THEN 'partial' ELSE m.payment_state END, "
+                "CASE WHEN p.partial THEN round(m.amount_residual / 2, 2) ELSE m.amount_residual END, "
+                "CASE WHEN p.partial THEN round(m.amount_residual_signed / 2, 2) ELSE m.amount_residual_signed END, %s "
+                "FROM book_plan p JOIN account_move m ON m.id = p.model_id",
+                SQL(", ").join(SQL.identifier(c) for c in move_cols),
+                f"{prefix.upper()}/",
+                SQL(", ").join(SQL.identifier("m", c) for c in move_cols),
+            )
         )
-    )
-    if replica:
-        cr.execute("SET LOCAL session_replication_role = origin")
+        # Partial payments: half of what each receivable line of these invoices still owes.
+        cr.execute(
+            SQL(
+                "INSERT INTO account_move_line (move_id, partner_id, date_maturity, amount_residual, "
+                "amount_residual_currency, %s) "
+                "SELECT p.move_id, p.partner_id, l.date_maturity + (p.due - m.invoice_date_due), "
+                "CASE WHEN p.partial AND l.display_type = 'payment_term' THEN round(l.amount_residual / 2, 2) "
+                "ELSE l.amount_residual END, "
+                "CASE WHEN p.partial AND l.display_type = 'payment_term' THEN round(l.amount_residual_currency / 2, 2) "
+                "ELSE l.amount_residual_currency END, %s "
+                "FROM book_plan p JOIN account_move m ON m.id = p.model_id "
+                "JOIN account_move_line l ON l.move_id = p.model_id WHERE m.id = ANY(%s)",
+                SQL(", ").join(SQL.identifier(c) for c in line_cols),
+                SQL(", ").join(SQL.identifier("l", c) for c in line_cols),
+                kinds,
+            )
+        )
     # The model documents stay, open on the first customer (nine more documents).
     cr.execute("DROP TABLE book_plan; ANALYZE res_partner; ANALYZE account_move; ANALYZE account_move_line")
     env.invalidate_all()
