@@ -641,7 +641,9 @@ class CollectionCommunication(models.Model):
         return False
 
     @api.model
-    def _payment_instructions(self, company, partner, currency, amount, reference, link="", moves=None, qr=True):
+    def _payment_instructions(
+        self, company, partner, currency, amount, reference, link="", moves=None, qr=True
+    ):
         """How to pay, for letters, emails and statements: bank account, reference, link, and the
         QR code of paper (`qr`: an email shows none, mail clients block inline images)."""
         bank = self._collection_bank_account(company, moves)
