@@ -47,6 +47,7 @@ from . import account_chart_template_handover
 from . import res_partner_cockpit
 from . import res_partner_timeline
 from . import res_company_autopilot_run
+from . import collection_run_cursor
 from . import ir_qweb
 from . import collection_payment_plan_handover
 from . import collection_payment_plan_fee

@@ -21,6 +21,9 @@ from ..tools import escalation
 from .res_partner import NEXT_REASONS
 
 NEXT_REASON_KEYS = {key for key, _label in NEXT_REASONS}
+# Where today's run stands on each company, up from the first customer (the second job's, down
+# from the last, is a collection.run.cursor).
+RUN_CURSOR_FIELDS = ["collection_run_date", "collection_run_cursor"]
 
 _logger = logging.getLogger(__name__)
 
@@ -80,7 +83,7 @@ class CollectionAutopilot(models.AbstractModel):
     # ------------------------------------------------------------------------------------------
 
     @api.model
-    def _cron_run(self):
+    def _cron_run(self, from_top=False):
         """The daily cron: every company's customers in batches, each batch reported to Odoo's
         cron progress API (``ir.cron._commit_progress``).
 
@@ -89,6 +92,11 @@ class CollectionAutopilot(models.AbstractModel):
         left as its remaining count: Odoo reschedules it at once ("partially done"), on this or
         another cron worker, and the next pass starts after the last customer whose batch was
         committed (the company's ``collection_run_cursor``): nothing is sent twice.
+
+        Two jobs share the run so that two cron workers send at the same time: the autopilot
+        goes up the customers from the first id, its second worker (`from_top`) down from the
+        last, each with its own cursor, and each stops where the other has been. Either job
+        alone (one cron thread, or the other job archived) sends to every customer.
         """
         # Tests run in one transaction that they roll back: they never commit.
         commit = not modules.module.current_test
@@ -96,7 +104,7 @@ class CollectionAutopilot(models.AbstractModel):
         pending = {}
         for company in companies:
             try:
-                pending[company] = self.with_company(company)._pending(company)
+                pending[company] = self.with_company(company)._pending(company, from_top=from_top)
             except Exception:
                 self.env.invalidate_all()
                 _logger.exception(
@@ -105,15 +113,16 @@ class CollectionAutopilot(models.AbstractModel):
                 pending[company] = []
         # Odoo calls this method again and again within one job while it reports progress (at
         # least MIN_RUNS_PER_JOB times): the job's cron_end_time tells a call of a new job.
-        job = (self.env.cr.dbname, self.env.context.get("cron_end_time"))
+        job = (self.env.cr.dbname, from_top)
         budget = {
             "remaining": sum(len(ids) for ids in pending.values()),
             "deadline": self._cron_deadline(),
-            "first_of_job": _LAST_JOB.get(job[0]) != job[1],
+            "first_of_job": _LAST_JOB.get(job) != self.env.context.get("cron_end_time"),
             "batches": 0,
             "stopped": False,
+            "from_top": from_top,
         }
-        _LAST_JOB[job[0]] = job[1]
+        _LAST_JOB[job] = self.env.context.get("cron_end_time")
         for company in companies:
             if pending[company]:
                 self._run_company(company, commit, pending=pending[company], budget=budget)
@@ -122,13 +131,26 @@ class CollectionAutopilot(models.AbstractModel):
         return budget
 
     @api.model
-    def _pending(self, company):
-        """Ids of the customers today's cron run of `company` has still to look at."""
+    def _pending(self, company, from_top=False):
+        """Ids of the customers today's cron run of `company` has still to look at, in the
+        order the job goes (down from the last one for the second worker)."""
         today = fields.Date.context_today(self.with_company(company))
-        ids = self._candidates(company)
-        if company.collection_run_date == today:
-            ids = [partner_id for partner_id in ids if partner_id > company.collection_run_cursor]
-        return ids
+        low, high = self._run_bounds(company, today)
+        ids = [partner_id for partner_id in self._candidates(company) if low < partner_id < high]
+        return ids[::-1] if from_top else ids
+
+    @api.model
+    def _run_bounds(self, company, today):
+        """(low, high): today's run is done up to `low` by the autopilot and down to `high` by
+        its second worker, as committed (read again, not from the cache)."""
+        company.invalidate_recordset(RUN_CURSOR_FIELDS)
+        low = company.collection_run_cursor if company.collection_run_date == today else 0
+        self.env.cr.execute(
+            SQL("SELECT date, cursor FROM collection_run_cursor WHERE company_id = %s", company.id)
+        )
+        row = self.env.cr.fetchone()
+        high = row[1] if row and row[0] == today else 0
+        return low, high or float("inf")
 
     @api.model
     def _cron_deadline(self):
@@ -156,7 +178,7 @@ class CollectionAutopilot(models.AbstractModel):
         batch this process ran). The first batch of a job always runs: a job must progress."""
         if budget["first_of_job"] and not budget["batches"]:
             return False
-        batch_seconds = _BATCH_SECONDS.get(self.env.cr.dbname, 0.0)
+        batch_seconds = _BATCH_SECONDS.get((self.env.cr.dbname, budget["from_top"]), 0.0)
         return time.monotonic() + 1.5 * batch_seconds > budget["deadline"]
 
     @api.model
@@ -168,17 +190,36 @@ class CollectionAutopilot(models.AbstractModel):
         return max(self.env.context.get("cron_end_time", float("inf")) - time.monotonic(), 0)
 
     @api.model
-    def _set_run_cursor(self, company, today, partner_id):
-        """Today's run of `company` is done up to `partner_id` (in the batch's transaction)."""
+    def _set_run_cursor(self, company, today, partner_ids, from_top=False):
+        """Today's run of `company` is done up to the last of `partner_ids` (down to the first
+        of them for the second worker), in the batch's transaction."""
+        if from_top:
+            # Its own row (collection.run.cursor): the two jobs never update the same row.
+            self.env["collection.run.cursor"].flush_model()
+            self.env.cr.execute(
+                SQL(
+                    "INSERT INTO collection_run_cursor (company_id, date, cursor, create_uid, create_date, "
+                    "write_uid, write_date) VALUES (%(company)s, %(date)s, %(cursor)s, %(uid)s, "
+                    "now() at time zone 'UTC', %(uid)s, now() at time zone 'UTC') "
+                    "ON CONFLICT (company_id) DO UPDATE SET date = EXCLUDED.date, cursor = EXCLUDED.cursor, "
+                    "write_uid = EXCLUDED.write_uid, write_date = EXCLUDED.write_date",
+                    company=company.id,
+                    date=today,
+                    cursor=min(partner_ids),
+                    uid=self.env.uid,
+                )
+            )
+            self.env["collection.run.cursor"].invalidate_model()
+            return
         self.env.cr.execute(
             SQL(
                 "UPDATE res_company SET collection_run_date = %s, collection_run_cursor = %s WHERE id = %s",
                 today,
-                partner_id,
+                max(partner_ids),
                 company.id,
             )
         )
-        company.invalidate_recordset(["collection_run_date", "collection_run_cursor"])
+        company.invalidate_recordset(RUN_CURSOR_FIELDS)
 
     @api.model
     def _run_company(self, company, commit, pending=None, budget=None):
@@ -205,7 +246,7 @@ class CollectionAutopilot(models.AbstractModel):
             )
             if budget is not None and pending:
                 today = fields.Date.context_today(self.with_company(company))
-                self._set_run_cursor(company, today, max(pending))
+                self._set_run_cursor(company, today, pending, from_top=budget["from_top"])
                 budget["remaining"] = max(budget["remaining"] - (len(pending) - budget["company_done"]), 0)
                 self._report_progress(0, budget["remaining"], commit)
             return False
@@ -234,7 +275,10 @@ class CollectionAutopilot(models.AbstractModel):
             self._update_promises_safely(company, today, commit)
         candidates = pending if pending is not None else self._candidates(company, partners)
         communications = self.env["collection.communication"]
-        for batch_ids in split_every(self._get_batch_size(), candidates):
+        candidates = list(candidates)
+        size = self._get_batch_size()
+        for start in range(0, len(candidates), size):
+            batch_ids = candidates[start : start + size]
             if budget is not None and self._out_of_time(budget):
                 budget["stopped"] = True
                 # Nothing processed in this call: Odoo reschedules the job at once.
@@ -245,9 +289,20 @@ class CollectionAutopilot(models.AbstractModel):
                 # A fresh transaction per batch: the lock below then reads what other workers
                 # committed up to now.
                 self.env.cr.commit()  # pylint: disable=invalid-commit
-            communications |= self._run_batch(company, today, batch_ids, manual)
+            met = False
             if budget is not None:
-                self._set_run_cursor(company, today, max(batch_ids))
+                # The run's other job may have come this far since this pass started: where they
+                # meet, what lies beyond is the other one's.
+                low, high = self._run_bounds(company, today)
+                kept = [partner_id for partner_id in batch_ids if low < partner_id < high]
+                met = len(kept) < len(batch_ids)
+                if met:
+                    budget["remaining"] = max(budget["remaining"] - (len(candidates) - start - len(kept)), 0)
+                batch_ids = kept
+            if batch_ids:
+                communications |= self._run_batch(company, today, batch_ids, manual)
+                if budget is not None:
+                    self._set_run_cursor(company, today, batch_ids, from_top=budget["from_top"])
             if commit:
                 self.env.cr.commit()  # pylint: disable=invalid-commit
             # What a batch wrote is not read again: keep memory flat over thousands of customers.
@@ -255,8 +310,7 @@ class CollectionAutopilot(models.AbstractModel):
             for model in self._batch_models:
                 self.env[model].invalidate_model()
             if budget is not None:
-                dbname = self.env.cr.dbname
-                _BATCH_SECONDS[dbname] = time.monotonic() - started
+                _BATCH_SECONDS[self.env.cr.dbname, budget["from_top"]] = time.monotonic() - started
                 budget["remaining"] = max(budget["remaining"] - len(batch_ids), 0)
                 budget["company_done"] += len(batch_ids)
                 budget["batches"] += 1
@@ -266,6 +320,8 @@ class CollectionAutopilot(models.AbstractModel):
                 ):
                     budget["stopped"] = True
                     break
+            if met:
+                break
         return communications
 
     @api.model

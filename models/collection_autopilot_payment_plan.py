@@ -11,7 +11,9 @@ class CollectionAutopilot(models.AbstractModel):
         today's run (its cursor is set today) finds the plans done by the first pass."""
         plan_communications = self.env["collection.communication"]
         day = today or self.env["collection.payment.plan"]._today()
-        resumed = kwargs.get("budget") is not None and company.collection_run_date == day
+        budget = kwargs.get("budget")
+        # The plans are the first job's: the second worker of the run (from_top) leaves them.
+        resumed = budget is not None and (budget.get("from_top") or company.collection_run_date == day)
         if not manual and partners is None and not resumed:
             plans = self.env["collection.payment.plan"].with_company(company)
             with self.env.cr.savepoint():

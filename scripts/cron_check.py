@@ -44,13 +44,14 @@ today = fields.Date.context_today(env["res.users"])
 partners = generate_book(env, int(os.environ["CUSTOMERS"]), 3 * int(os.environ["CUSTOMERS"]), today,
                          offsets=(3, 7, 11, 60), prefix="Croncheck")
 env["ir.config_parameter"].set_param("account_collection.autopilot_batch_size", os.environ["BATCH"])
-cron = env.ref("account_collection.ir_cron_collection_autopilot")
-# Only the autopilot runs in this copy (the mail queue would try to reach an SMTP server).
-env.cr.execute("UPDATE ir_cron SET active = (id = %s)", [cron.id])
-env.cr.execute("UPDATE ir_cron SET nextcall = now() at time zone 'UTC' - interval '1 minute' WHERE id = %s",
-               [cron.id])
+crons = env.ref("account_collection.ir_cron_collection_autopilot") | env.ref(
+    "account_collection.ir_cron_collection_autopilot_top")
+# Only the autopilot's two jobs run in this copy (the mail queue would try to reach an SMTP server).
+env.cr.execute("UPDATE ir_cron SET active = (id IN %s)", [tuple(crons.ids)])
+env.cr.execute("UPDATE ir_cron SET nextcall = now() at time zone 'UTC' - interval '1 minute' WHERE id IN %s",
+               [tuple(crons.ids)])
 env.cr.commit()
-print("SETUP", len(partners), cron.id)
+print("SETUP", len(partners), ",".join(map(str, crons.ids)))
 """
 JOB_LINE = re.compile(
     r"^\S+ \S+ (?P<pid>\d+) INFO \S+ odoo\.addons\.base\.models\.ir_cron: Job '(?P<name>[^']*)' "
@@ -59,8 +60,8 @@ JOB_LINE = re.compile(
 )
 
 
-def _state(db, cron_id):
-    """(customers reminded today, whether the cron is rescheduled to a later day)."""
+def _state(db, cron_ids):
+    """(customers reminded today, whether the cron jobs are rescheduled to a later day)."""
     with contextlib.closing(odoo_suite.connect(db)) as conn, conn.cursor() as cr:
         cr.execute(
             "SELECT count(*) FROM collection_communication c JOIN res_partner p ON p.id = c.partner_id "
@@ -68,9 +69,10 @@ def _state(db, cron_id):
         )
         reminded = cr.fetchone()[0]
         cr.execute(
-            "SELECT nextcall > now() at time zone 'UTC' + interval '1 hour' "
-            "AND NOT EXISTS (SELECT 1 FROM ir_cron_trigger WHERE cron_id = %s) FROM ir_cron WHERE id = %s",
-            [cron_id, cron_id],
+            "SELECT bool_and(nextcall > now() at time zone 'UTC' + interval '1 hour' "
+            "AND NOT EXISTS (SELECT 1 FROM ir_cron_trigger t WHERE t.cron_id = ir_cron.id)) "
+            "FROM ir_cron WHERE id IN %s",
+            [tuple(cron_ids)],
         )
         return reminded, cr.fetchone()[0]
 
@@ -127,10 +129,10 @@ def run(opts):
         shell_opts = argparse.Namespace(**{**vars(opts), "db": db})
         proc, script = concurrency_check.shell(shell_opts, SETUP, {"BATCH": str(opts.batch)})
         out, _ = proc.communicate(script, timeout=900)
-        setup = re.search(r"SETUP (\d+) (\d+)", out)
+        setup = re.search(r"SETUP (\d+) ([\d,]+)", out)
         if not setup:
             return [f"could not set up the book: {out[-2000:]}"]
-        cron_id = int(setup.group(2))
+        cron_ids = [int(cron_id) for cron_id in setup.group(2).split(",")]
         started = time.time()
         for number in range(2):
             log_path = Path(opts.data_dir) / f"cron_check_{db}_{number}.log"
@@ -140,7 +142,7 @@ def run(opts):
         done = False
         while time.time() - started < opts.timeout:
             time.sleep(2)
-            reminded, rescheduled = _state(db, cron_id)
+            reminded, rescheduled = _state(db, cron_ids)
             if not reminded:
                 # The job became due without a notification (set by SQL above): wake the cron
                 # workers as Odoo's own trigger does, rather than wait for their next poll.
@@ -164,7 +166,7 @@ def run(opts):
             text = log_path.read_text() if log_path.exists() else ""
             for line in text.splitlines():
                 match = JOB_LINE.match(line)
-                if match and match["name"] == "Collections: autopilot":
+                if match and match["name"].startswith("Collections: autopilot"):
                     passes.append((line[:23], number, match))  # by the log's timestamp
                 if "virtual real time limit" in line or ("Worker (" in line and "timeout" in line):
                     killed.append(line)
@@ -176,7 +178,8 @@ def run(opts):
             f"  {len(passes)} cron passes in {elapsed:.0f}s (limit {opts.limit}s per pass, batches of "
             f"{opts.batch}) on {len(workers)} cron workers of 2 servers: "
             + ", ".join(
-                f"{match['status']} {match['done']} (left {match['remaining']}, {float(match['duration']):.1f}s)"
+                f"{'second worker ' if 'second' in match['name'] else ''}{match['status']} {match['done']} "
+                f"(left {match['remaining']}, {float(match['duration']):.1f}s)"
                 for _number, match in passes
             )
         )

@@ -99,3 +99,70 @@ class TestAutopilotCron(CollectionCommon):
         self.assertFalse(budget["stopped"])
         self.assertEqual(len(self._comms("2026-02-03")), 5)
         self.assertEqual(self._comms("2026-02-03").partner_id, self.customers)
+
+    def _job_passes(self, day, jobs):
+        """Run the cron's jobs in the order `jobs` gives (False: the autopilot, True: its second
+        worker), each pass with no time left after one batch; returns the customers each pass
+        reminded and the budgets."""
+        autopilot = self.env["collection.autopilot"].sudo()
+        self.patch(type(autopilot), "_batch_size", 2)
+        sent, budgets = [], []
+        with freeze_time(day):
+            for from_top in jobs:
+                before = self._comms(day).partner_id
+                budgets.append(
+                    autopilot.with_context(cron_end_time=time.monotonic())._cron_run(from_top=from_top)
+                )
+                sent.append(sorted((self._comms(day).partner_id - before).ids))
+        return sent, budgets
+
+    def test_two_jobs_meet_in_the_middle(self):
+        """The run's second job goes down from the last customer while the first goes up, so that
+        two cron workers send at once; each stops where the other has been: every customer
+        exactly once, by one job or the other."""
+        ids = sorted(self.customers.ids)
+        sent, budgets = self._job_passes("2026-02-03", [False, True, False, True])
+        self.assertEqual(sent, [ids[:2], ids[3:], [ids[2]], []])
+        self.assertEqual([budget["remaining"] for budget in budgets], [3, 1, 0, 0])
+        self.assertEqual(self.company.collection_run_cursor, ids[2])
+        second = self.env["collection.run.cursor"].search([("company_id", "=", self.company.id)])
+        self.assertEqual((second.date.isoformat(), second.cursor), ("2026-02-03", ids[3]))
+        comms = self._comms("2026-02-03")
+        self.assertEqual(len(comms), 5, "each customer exactly once")
+        self.assertEqual(comms.partner_id, self.customers)
+        # The next day both start over, from their own end.
+        sent, _budgets = self._job_passes("2026-02-07", [True, False, True, False])
+        self.assertEqual(sent, [ids[3:], ids[:2], [ids[2]], []])
+
+    def test_either_job_alone_reminds_everyone(self):
+        """With one cron thread the jobs run one after the other, and a job may be archived:
+        either one alone sends to every customer, and the other then finds nothing left."""
+        ids = sorted(self.customers.ids)
+        sent, budgets = self._job_passes("2026-02-03", [True, True, True, False])
+        self.assertEqual(sent, [ids[3:], ids[1:3], ids[:1], []])
+        self.assertEqual(budgets[-1]["remaining"], 0)
+        self.assertEqual(len(self._comms("2026-02-03")), 5)
+        sent, _budgets = self._job_passes("2026-02-07", [False, False, False, True])
+        self.assertEqual(sent, [ids[:2], ids[2:4], ids[4:], []])
+        self.assertEqual(len(self._comms("2026-02-07")), 5)
+
+    def test_jobs_meeting_within_a_batch(self):
+        """The other job went past this pass's start: before each batch a job reads again where
+        the other one is, sends only the customers before it, and ends the pass there."""
+        autopilot = self.env["collection.autopilot"].sudo()
+        Autopilot = type(autopilot)
+        self.patch(Autopilot, "_batch_size", 3)
+        ids = sorted(self.customers.ids)
+        with freeze_time("2026-02-03"):
+            # The autopilot's pass looked at its customers before the second worker sent the last three.
+            stale = autopilot._pending(self.company)
+            self.assertEqual(stale, ids)
+            top = autopilot.with_context(cron_end_time=time.monotonic())._cron_run(from_top=True)
+            self.assertEqual(sorted(self._comms("2026-02-03").partner_id.ids), ids[2:])
+            self.patch(Autopilot, "_pending", lambda self, company, from_top=False: list(stale))
+            budget = autopilot._cron_run()
+        self.assertEqual(top["remaining"], 2)
+        self.assertEqual((budget["remaining"], budget["stopped"]), (0, False))
+        self.assertEqual(self.company.collection_run_cursor, ids[1])
+        self.assertEqual(self._comms("2026-02-03").partner_id, self.customers)
+        self.assertEqual(len(self._comms("2026-02-03")), 5, "none twice")
