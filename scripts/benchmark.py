@@ -1,10 +1,11 @@
 """Driver of scripts/benchmark: a database per size, the addon installed, then
 scripts/benchmark_run.py inside ``odoo-bin shell`` generates the data and measures.
 
-With ``BENCH_WORKERS=N`` the same book is then sent again by N autopilot processes at once on the
-database (each an ``odoo-bin shell`` running the run with a commit per batch, as N cron workers
-do), and the wall time of the whole is measured: the throughput of the machine, every customer
-exactly once."""
+With ``BENCH_WORKERS=2`` the same book is then sent again by the autopilot's two cron jobs at once
+(``_cron_run()`` up from the first customer and ``_cron_run(from_top=True)`` down from the last,
+each in an ``odoo-bin shell`` committing batch by batch, as two cron workers run them), and the
+wall time of the whole is measured, with a check that every customer got exactly one reminder
+(``BENCH_WORKERS=1``: the first job alone)."""
 
 import argparse
 import os
@@ -18,13 +19,16 @@ import _odoo_proc
 import odoo_suite
 
 WORKER = """
-import time
+import os, time
+from odoo import fields
+today = fields.Date.context_today(env["res.users"])
 autopilot = env["collection.autopilot"].with_company(env.company)
 env.company.collection_policy_id.level_ids.attach_invoices = False
+env.company.collection_autopilot = True
 env.cr.commit()
 started = time.time()
-comms = autopilot._run(env.company, commit=True)
-print("WORKER", len(comms), "from", started, "to", time.time())
+autopilot._cron_run(from_top=os.environ["BENCH_FROM_TOP"] == "1")
+print("WORKER", "from", started, "to", time.time())
 """
 CHECK = """
 from odoo import fields
@@ -41,9 +45,14 @@ def parallel(shell, env, workers):
     """N autopilot processes at once on the committed book: their wall time and the check."""
     procs = [
         subprocess.Popen(
-            shell, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+            shell,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=dict(env, BENCH_FROM_TOP=str(worker % 2)),
         )
-        for _worker in range(workers)
+        for worker in range(workers)
     ]
     for proc in procs:
         proc.stdin.write(WORKER)
@@ -57,9 +66,10 @@ def parallel(shell, env, workers):
         if not line:
             print(f"  worker {number} did not finish: {out[-1500:]}")
             return
-        _word, sent, _from, start, _to, end = line.split()
+        _word, _from, start, _to, end = line.split()
         spans.append((float(start), float(end)))
-        print(f"  worker {number}: {sent} reminders in {float(end) - float(start):.1f}s")
+        job = "second job (down from the last)" if number % 2 == 0 else "first job (up from the first)"
+        print(f"  {job}: {float(end) - float(start):.1f}s")
     # From the first worker's start to the last one's end, once each has loaded Odoo.
     wall = max(end for _start, end in spans) - min(start for start, _end in spans)
     check = subprocess.run(shell, input=CHECK, capture_output=True, text=True, env=env).stdout
@@ -67,7 +77,7 @@ def parallel(shell, env, workers):
     figures = dict(re.findall(r"(\w+) (\d+)", line))
     reminders = int(figures.get("reminders", 0))
     print(
-        f"{workers} workers at once: {reminders} reminders in {wall:.1f}s = {reminders / wall:.0f} customers/s "
+        f"{workers} cron job(s) at once: {reminders} reminders in {wall:.1f}s = {reminders / wall:.0f} customers/s "
         f"from the first start to the last end; {line}"
     )
 
