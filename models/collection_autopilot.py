@@ -96,7 +96,8 @@ class CollectionAutopilot(models.AbstractModel):
         Two jobs share the run so that two cron workers send at the same time: the autopilot
         goes up the customers from the first id, its second worker (`from_top`) down from the
         last, each with its own cursor, and each stops where the other has been. Either job
-        alone (one cron thread, or the other job archived) sends to every customer.
+        alone (one cron thread, or the other job archived) sends to every customer. Where they
+        meet, a customer locked by the other job's batch is left to it, as to any other worker.
         """
         # Tests run in one transaction that they roll back: they never commit.
         commit = not modules.module.current_test
