@@ -18,14 +18,16 @@ sys.path.insert(0, str(Path(__file__).parent))
 import _odoo_proc
 import odoo_suite
 
-WORKER = """
-import os, time
-from odoo import fields
-today = fields.Date.context_today(env["res.users"])
-autopilot = env["collection.autopilot"].with_company(env.company)
+# Once, before the jobs start (written by both at once, the company row would conflict).
+SETUP = """
 env.company.collection_policy_id.level_ids.attach_invoices = False
 env.company.collection_autopilot = True
 env.cr.commit()
+print("SETUP done")
+"""
+WORKER = """
+import os, time
+autopilot = env["collection.autopilot"].with_company(env.company)
 started = time.time()
 autopilot._cron_run(from_top=os.environ["BENCH_FROM_TOP"] == "1")
 print("WORKER", "from", started, "to", time.time())
@@ -43,6 +45,10 @@ print("CHECK reminders", len(comms), "customers", len(partners), "failed",
 
 def parallel(shell, env, workers):
     """N autopilot processes at once on the committed book: their wall time and the check."""
+    setup = subprocess.run(shell, input=SETUP, capture_output=True, text=True, env=env).stdout
+    if "SETUP done" not in setup:
+        print(f"  could not prepare the jobs: {setup[-1500:]}")
+        return
     procs = [
         subprocess.Popen(
             shell,
