@@ -196,7 +196,6 @@ class CollectionAutopilot(models.AbstractModel):
         of them for the second worker), in the batch's transaction."""
         if from_top:
             # Its own row (collection.run.cursor): the two jobs never update the same row.
-            self.env["collection.run.cursor"].flush_model()
             self.env.cr.execute(
                 SQL(
                     "INSERT INTO collection_run_cursor (company_id, date, cursor, create_uid, create_date, "
@@ -274,9 +273,8 @@ class CollectionAutopilot(models.AbstractModel):
         if not manual:
             self._mark_started(company, today, commit)
             self._update_promises_safely(company, today, commit)
-        candidates = pending if pending is not None else self._candidates(company, partners)
+        candidates = list(pending if pending is not None else self._candidates(company, partners))
         communications = self.env["collection.communication"]
-        candidates = list(candidates)
         size = self._get_batch_size()
         for start in range(0, len(candidates), size):
             batch_ids = candidates[start : start + size]

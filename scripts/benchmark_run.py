@@ -19,8 +19,8 @@ logging.getLogger("odoo.addons.base.models.ir_actions_report").setLevel(logging.
 company = env.company
 company.collection_policy_id = env.ref("account_collection.collection_policy_standard")
 # As in a real company: a trusted account to pay to, so that every email and letter gives the bank
-# details and the payment reference (and a letter its QR code).
-# Trusted by the administrator: Odoo does not let OdooBot, the shell's user, trust an account.
+# details and the payment reference (and a letter its QR code). Trusted by the administrator: Odoo
+# does not let OdooBot, the shell's user, trust an account.
 if not company.partner_id.bank_ids:
     env["res.partner.bank"].with_user(env.ref("base.user_admin")).create(
         {"acc_number": "NL91ABNA0417164300", "partner_id": company.partner_id.id, "allow_out_payment": True}
